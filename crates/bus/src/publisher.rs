@@ -1,0 +1,123 @@
+//! A confirmed publisher on one AMQP channel.
+
+use crate::BusSettings;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
+use lapin::types::{FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
+use persistence::outbox::Pending;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("broker did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    #[error("broker refused event {0}")]
+    Nacked(uuid::Uuid),
+    #[error("event could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Declares the bus's durable topic exchange (idempotent).
+pub async fn declare_exchange(channel: &Channel, exchange: &str) -> Result<(), lapin::Error> {
+    channel
+        .exchange_declare(
+            ShortString::from(exchange),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+}
+
+/// One connection and one confirm-mode channel, publishing to the bus exchange.
+pub struct Publisher {
+    connection: Connection,
+    channel: Channel,
+    exchange: ShortString,
+    confirm_timeout: std::time::Duration,
+}
+
+impl Publisher {
+    /// Connects, enables publisher confirms and declares the exchange, all within the connect timeout.
+    pub async fn connect(settings: &BusSettings, name: &str) -> Result<Self, PublishError> {
+        let timeout = settings.connect_timeout();
+        let setup = async {
+            let properties = ConnectionProperties::default().with_connection_name(name.into());
+            let connection = Connection::connect(&settings.url, properties).await?;
+            let channel = connection.create_channel().await?;
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            declare_exchange(&channel, &settings.exchange).await?;
+            Ok::<_, PublishError>((connection, channel))
+        };
+        let (connection, channel) = tokio::time::timeout(timeout, setup)
+            .await
+            .map_err(|_| PublishError::Timeout(timeout))??;
+        Ok(Self {
+            connection,
+            channel,
+            exchange: ShortString::from(settings.exchange.as_str()),
+            confirm_timeout: settings.confirm_timeout(),
+        })
+    }
+
+    /// Publishes a batch as persistent messages and waits for the broker's confirms.
+    ///
+    /// Returns the sequence numbers of the confirmed prefix of the batch, plus the error that cut it short if
+    /// any: only a prefix is reported so that an event is never marked delivered ahead of an earlier one.
+    pub async fn publish(&self, batch: &[Pending]) -> (Vec<i64>, Option<PublishError>) {
+        let mut confirms = Vec::with_capacity(batch.len());
+        let mut cut_short = None;
+        for event in batch {
+            match self.send(event).await {
+                Ok(confirm) => confirms.push((event.seq, event.event_id, confirm)),
+                Err(err) => {
+                    cut_short = Some(err);
+                    break;
+                }
+            }
+        }
+        let mut acked = Vec::with_capacity(confirms.len());
+        for (seq, id, confirm) in confirms {
+            match tokio::time::timeout(self.confirm_timeout, confirm).await {
+                Ok(Ok(confirmation)) if confirmation.is_ack() => acked.push(seq),
+                Ok(Ok(_)) => return (acked, Some(PublishError::Nacked(id))),
+                Ok(Err(err)) => return (acked, Some(err.into())),
+                Err(_) => return (acked, Some(PublishError::Timeout(self.confirm_timeout))),
+            }
+        }
+        (acked, cut_short)
+    }
+
+    async fn send(&self, event: &Pending) -> Result<lapin::PublisherConfirm, PublishError> {
+        let payload = serde_json::to_vec(&event.envelope)?;
+        let timestamp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+        let properties = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type(ShortString::from(domain::CloudEvent::CONTENT_TYPE))
+            .with_message_id(ShortString::from(event.event_id.to_string()))
+            .with_type(ShortString::from(event.event_type.as_str()))
+            .with_timestamp(timestamp);
+        Ok(self
+            .channel
+            .basic_publish(
+                self.exchange.clone(),
+                ShortString::from(event.event_type.as_str()),
+                BasicPublishOptions::default(),
+                &payload,
+                properties,
+            )
+            .await?)
+    }
+
+    /// Closes the channel and connection politely (best effort).
+    pub async fn close(self) {
+        let _ = self.channel.close(200, "relay stopping".into()).await;
+        let _ = self.connection.close(200, "relay stopping".into()).await;
+    }
+}

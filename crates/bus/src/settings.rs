@@ -1,0 +1,41 @@
+//! Bus settings every service shares.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BusSettings {
+    /// `amqp://user:pass@host:port/vhost`.
+    pub url: String,
+    /// The durable topic exchange every service publishes to; routing key = event type.
+    pub exchange: String,
+    /// Run the relay in this process. Off only for tools and tests that want events to stay in the outbox.
+    pub relay_enabled: bool,
+    /// Events published per round trip of confirms.
+    pub batch_size: i64,
+    /// Fallback wake-up when no NOTIFY arrives (another replica's writes, a missed notification).
+    pub poll_interval_ms: u64,
+    /// How long to wait for the broker's TCP + AMQP handshake before backing off.
+    pub connect_timeout_ms: u64,
+    /// How long to wait for a publisher confirm before treating the connection as lost.
+    pub confirm_timeout_ms: u64,
+    /// Longest pause between reconnection attempts (backoff doubles up to it).
+    pub max_backoff_ms: u64,
+    /// Delivered outbox rows older than this are purged.
+    pub retention_hours: i64,
+}
+
+impl BusSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+    pub fn confirm_timeout(&self) -> Duration {
+        Duration::from_millis(self.confirm_timeout_ms)
+    }
+    pub fn max_backoff(&self) -> Duration {
+        Duration::from_millis(self.max_backoff_ms)
+    }
+}

@@ -1,0 +1,77 @@
+//! The CloudEvents 1.0 envelope every service publishes (structured JSON mode).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One event as it travels: written to the outbox in the change's transaction, published verbatim by the relay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudEvent {
+    pub specversion: String,
+    /// UUID v7: unique, and sortable by creation time; consumers dedupe on it.
+    pub id: Uuid,
+    /// The emitting service, e.g. `/identity`.
+    pub source: String,
+    /// Also the AMQP routing key, e.g. `identity.user.created.v1`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The aggregate the event is about; per-subject order is preserved end to end.
+    pub subject: String,
+    pub time: String,
+    pub datacontenttype: String,
+    pub data: serde_json::Value,
+}
+
+impl CloudEvent {
+    pub const SPEC_VERSION: &'static str = "1.0";
+    pub const CONTENT_TYPE: &'static str = "application/cloudevents+json";
+
+    pub fn new(
+        source: &str,
+        event_type: &str,
+        subject: impl Into<String>,
+        data: serde_json::Value,
+    ) -> Self {
+        Self::at(source, event_type, subject, data, Utc::now())
+    }
+
+    pub fn at(
+        source: &str,
+        event_type: &str,
+        subject: impl Into<String>,
+        data: serde_json::Value,
+        time: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            specversion: Self::SPEC_VERSION.to_owned(),
+            id: Uuid::now_v7(),
+            source: source.to_owned(),
+            event_type: event_type.to_owned(),
+            subject: subject.into(),
+            time: time.to_rfc3339_opts(SecondsFormat::Micros, true),
+            datacontenttype: "application/json".to_owned(),
+            data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_with_cloudevents_attribute_names() {
+        let event = CloudEvent::new(
+            "/identity",
+            "identity.user.created.v1",
+            "abc",
+            serde_json::json!({"oid": "abc"}),
+        );
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["specversion"], "1.0");
+        assert_eq!(json["type"], "identity.user.created.v1");
+        assert_eq!(json["subject"], "abc");
+        assert!(json["time"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(event.id.get_version_num(), 7);
+    }
+}

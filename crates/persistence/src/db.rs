@@ -1,0 +1,236 @@
+//! Pool, database bootstrap and migrations.
+
+use crate::DbError;
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// A pool of async PostgreSQL connections.
+pub type Pool = DeadPool<AsyncPgConnection>;
+/// A connection checked out of the [`Pool`].
+pub type PooledConn = Object<AsyncPgConnection>;
+
+/// Advisory-lock key under which migrations run, so replicas starting together don't race.
+const MIGRATION_LOCK_KEY: i64 = 0x6d69_6772_6174_6521;
+
+/// Database settings every service shares.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DbSettings {
+    /// `postgres://user@host:port/dbname`; the database is created if missing when `auto_migrate` is on.
+    pub url: String,
+    /// Connections per process. The default suits a 2-core host running PostgreSQL beside the service.
+    pub pool_size: usize,
+    /// How long a request waits for a free connection (or a new one) before answering 503.
+    pub acquire_timeout_ms: u64,
+    /// Create the database and apply migrations on start; production turns this off and runs `migrate` as a job.
+    pub auto_migrate: bool,
+}
+
+/// Builds the pool; connections are opened lazily, so this does not touch the network.
+pub fn build_pool(settings: &DbSettings) -> Result<Pool, DbError> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.url);
+    let timeout = Some(Duration::from_millis(settings.acquire_timeout_ms));
+    Pool::builder(manager)
+        .max_size(settings.pool_size)
+        .wait_timeout(timeout)
+        .create_timeout(timeout)
+        .recycle_timeout(timeout)
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|err| DbError::Unavailable(err.to_string()))
+}
+
+/// Opens one connection outside the pool (for the relay's lock holder, bootstrap and tests).
+pub async fn connect(url: &str, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
+    match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(err)) => Err(DbError::Unavailable(err.to_string())),
+        Err(_) => Err(DbError::Unavailable(format!(
+            "no connection within {timeout:?}"
+        ))),
+    }
+}
+
+/// The database name in `url` and the same URL pointed at the `postgres` maintenance database.
+fn split_database(url: &str) -> Result<(String, String), DbError> {
+    let mut parsed = url::Url::parse(url)
+        .map_err(|err| DbError::Unavailable(format!("bad database url: {err}")))?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err(DbError::Unavailable(
+            "database url names no database".to_owned(),
+        ));
+    }
+    parsed.set_path("/postgres");
+    Ok((name, parsed.to_string()))
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+pub async fn ensure_database(url: &str) -> Result<(), DbError> {
+    let (name, admin_url) = split_database(url)?;
+    let mut conn = connect(&admin_url, Duration::from_secs(10)).await?;
+    if database_exists(&mut conn, &name).await? {
+        return Ok(());
+    }
+    let create = format!("CREATE DATABASE {}", quote_ident(&name));
+    if let Err(err) = diesel::sql_query(create).execute(&mut conn).await {
+        // A replica starting beside us may have won the race; only a still-missing database is an error.
+        if !database_exists(&mut conn, &name).await? {
+            return Err(err.into());
+        }
+    }
+    tracing::info!(database = %name, "created database");
+    Ok(())
+}
+
+/// Drops the database named in `url`, disconnecting its sessions (tests and tooling only).
+pub async fn drop_database(url: &str) -> Result<(), DbError> {
+    let (name, admin_url) = split_database(url)?;
+    let mut conn = connect(&admin_url, Duration::from_secs(10)).await?;
+    let drop = format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(&name)
+    );
+    diesel::sql_query(drop).execute(&mut conn).await?;
+    Ok(())
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let exists = diesel::select(
+        sql::<Bool>("EXISTS (SELECT 1 FROM pg_database WHERE datname = ")
+            .bind::<Text, _>(name)
+            .sql(")"),
+    )
+    .get_result::<bool>(conn)
+    .await?;
+    Ok(exists)
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Takes a session-level advisory lock if free; it is held until the connection closes, so a process that dies
+/// releases it and another can take over.
+pub async fn try_session_lock(conn: &mut AsyncPgConnection, key: i64) -> Result<bool, DbError> {
+    use diesel::sql_types::BigInt;
+    let taken = diesel::select(
+        diesel::dsl::sql::<diesel::sql_types::Bool>("pg_try_advisory_lock(")
+            .bind::<BigInt, _>(key)
+            .sql(")"),
+    )
+    .get_result::<bool>(conn)
+    .await?;
+    Ok(taken)
+}
+
+/// Failure to apply migrations; carries the harness's own message.
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrationError(String);
+
+/// The migrations every service runs before its own: the outbox.
+pub const OUTBOX_MIGRATIONS: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/outbox");
+
+/// Applies the outbox migrations and then `service`'s, under an advisory lock so concurrent replicas wait
+/// for the first one instead of racing it. Runs on a blocking thread: diesel's harness is synchronous.
+pub async fn migrate(
+    url: &str,
+    service: EmbeddedMigrations,
+) -> Result<Vec<String>, MigrationError> {
+    let url = url.to_owned();
+    let task = tokio::task::spawn_blocking(move || -> Result<Vec<String>, MigrationError> {
+        let fail = |err: &dyn std::fmt::Display| MigrationError(err.to_string());
+        let mut conn =
+            <AsyncConnectionWrapper<AsyncPgConnection> as diesel::Connection>::establish(&url)
+                .map_err(|e| fail(&e))?;
+        let lock = diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"));
+        diesel::RunQueryDsl::execute(lock, &mut conn).map_err(|e| fail(&e))?;
+        let mut applied = Vec::new();
+        let result = [OUTBOX_MIGRATIONS, service]
+            .into_iter()
+            .try_for_each(|source| {
+                let versions = conn.run_pending_migrations(source).map_err(|e| fail(&*e))?;
+                applied.extend(versions.into_iter().map(|v| v.to_string()));
+                Ok(())
+            });
+        let unlock = diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")),
+            &mut conn,
+        );
+        result?;
+        unlock.map_err(|e| fail(&e))?;
+        Ok(applied)
+    });
+    task.await.map_err(|err| MigrationError(err.to_string()))?
+}
+
+/// Versions of the outbox's and `service`'s migrations not yet applied to the database (empty when current).
+pub async fn pending_migrations(
+    conn: &mut AsyncPgConnection,
+    service: &EmbeddedMigrations,
+) -> Result<Vec<String>, DbError> {
+    use diesel::sql_types::Text;
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let has_table = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    ))
+    .get_result::<bool>(conn)
+    .await?;
+    let applied: Vec<Version> = if has_table {
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load(conn)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let applied: std::collections::HashSet<String> =
+        applied.into_iter().map(|v| v.version).collect();
+    let mut pending = Vec::new();
+    for source in [&OUTBOX_MIGRATIONS, service] {
+        let known = MigrationSource::<Pg>::migrations(source)
+            .map_err(|err| DbError::Unavailable(err.to_string()))?;
+        for migration in known {
+            let version = migration.name().version().to_string();
+            if !applied.contains(&version) {
+                pending.push(version);
+            }
+        }
+    }
+    Ok(pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_database_name_from_url() {
+        let (name, admin) =
+            split_database("postgres://postgres@127.0.0.1:5432/identity?sslmode=disable").unwrap();
+        assert_eq!(name, "identity");
+        assert_eq!(
+            admin,
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn quotes_identifiers() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+}

@@ -1,0 +1,108 @@
+//! Liveness, readiness, metrics and the service's own contract, all open (no credentials).
+
+use actix_web::{HttpResponse, web};
+use bus::RelayStatus;
+use diesel_migrations::EmbeddedMigrations;
+use persistence::Pool;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What readiness needs to know about the process.
+#[derive(Clone)]
+pub struct Probes {
+    pub pool: Pool,
+    pub migrations: &'static EmbeddedMigrations,
+    pub relay: Arc<RelayStatus>,
+    pub spec: Arc<Spec>,
+}
+
+/// The contract as served: the YAML file verbatim, and the same as JSON.
+pub struct Spec {
+    yaml: &'static str,
+    json: String,
+}
+
+impl Spec {
+    /// Converts once at start-up; a spec that is not valid YAML is a build defect, reported as an error.
+    pub fn new(yaml: &'static str) -> Result<Self, serde_norway::Error> {
+        let value: serde_json::Value = serde_norway::from_str(yaml)?;
+        Ok(Self {
+            yaml,
+            json: value.to_string(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Readiness {
+    status: &'static str,
+    database: String,
+    migrations: String,
+    broker: &'static str,
+}
+
+/// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` at the root.
+pub fn configure(cfg: &mut web::ServiceConfig, probes: Probes) {
+    cfg.app_data(web::Data::new(probes))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics))
+        .route("/openapi.yaml", web::get().to(openapi_yaml))
+        .route("/openapi.json", web::get().to(openapi_json));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
+    let (database, migrations) = match probes.pool.get().await {
+        Err(_) => ("unreachable".to_owned(), "unknown".to_owned()),
+        Ok(mut conn) => {
+            match persistence::db::pending_migrations(&mut conn, probes.migrations).await {
+                Ok(pending) if pending.is_empty() => ("ok".to_owned(), "ok".to_owned()),
+                Ok(pending) => ("ok".to_owned(), format!("pending: {}", pending.join(", "))),
+                Err(_) => ("unreachable".to_owned(), "unknown".to_owned()),
+            }
+        }
+    };
+    let ready = database == "ok" && migrations == "ok";
+    let body = Readiness {
+        status: if ready { "ready" } else { "not_ready" },
+        database,
+        migrations,
+        broker: if probes.relay.broker_connected() {
+            "connected"
+        } else if probes.relay.leader() {
+            "disconnected"
+        } else {
+            "standby"
+        },
+    };
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn metrics() -> HttpResponse {
+    match crate::metrics::handle() {
+        Some(handle) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(handle.render()),
+        None => HttpResponse::ServiceUnavailable().body("metrics recorder unavailable"),
+    }
+}
+
+async fn openapi_yaml(probes: web::Data<Probes>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(probes.spec.yaml)
+}
+
+async fn openapi_json(probes: web::Data<Probes>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(probes.spec.json.clone())
+}
