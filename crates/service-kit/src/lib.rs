@@ -3,11 +3,13 @@
 //! graceful run loop.
 
 pub mod api_key;
+pub mod cli;
 pub mod metrics;
 pub mod observe;
 pub mod probes;
 pub mod problem;
 pub mod run;
+pub mod service;
 pub mod settings;
 pub mod telemetry;
 

@@ -77,3 +77,35 @@ impl ResponseError for Problem {
             .json(self)
     }
 }
+
+/// Rewrites the framework's own error responses (no route, wrong method, body too large: empty or plain-text
+/// bodies) into problem documents with the same status, so every error has one format. Responses a handler
+/// shaped itself (problem documents, a readiness report) pass untouched.
+pub fn uniform_errors<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
+    use actix_web::http::header::CONTENT_TYPE;
+    use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+    ErrorHandlers::new().default_handler(|res: actix_web::dev::ServiceResponse<B>| {
+        let framework_made = res
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.starts_with("text/plain"));
+        if !framework_made {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let detail = match status {
+            StatusCode::NOT_FOUND => "No such resource.".to_owned(),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                "This method is not allowed on this resource.".to_owned()
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
+            other => other.canonical_reason().unwrap_or("Error").to_owned(),
+        };
+        let (req, _) = res.into_parts();
+        let response = Problem::new(status, detail).error_response();
+        Ok(ErrorHandlerResponse::Response(
+            actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
+        ))
+    })
+}

@@ -28,15 +28,23 @@ pub struct LogSettings {
     pub format: String,
 }
 
-/// Loads `T` from `defaults` (TOML), then `file`, then the environment.
+/// Where settings come from besides the compiled defaults.
+pub struct Sources<'a> {
+    pub file: Option<&'a Path>,
+    /// Read the process environment (off in tests, which must not depend on the runner's variables).
+    pub environment: bool,
+}
+
+/// Loads `T` from `defaults` (TOML), then the file, then the environment.
 ///
 /// `list_keys` names the settings that are lists, written comma-separated in the environment.
 pub fn load<T: DeserializeOwned>(
     service: &str,
     defaults: &str,
-    file: Option<&Path>,
+    sources: Sources<'_>,
     list_keys: &[&str],
 ) -> Result<T, ConfigError> {
+    let file = sources.file;
     let prefix = service.to_uppercase().replace('-', "_");
     let mut builder = Config::builder().add_source(File::from_str(defaults, FileFormat::Toml));
     if let Some(path) = file {
@@ -51,6 +59,9 @@ pub fn load<T: DeserializeOwned>(
         for key in list_keys {
             env = env.with_list_parse_key(key);
         }
+    }
+    if !sources.environment {
+        return builder.build()?.try_deserialize();
     }
     builder = builder.add_source(env);
     for (var, key) in [

@@ -1,0 +1,165 @@
+//! Seeing what a service publishes, and taking the broker away from it.
+
+use futures_util::StreamExt;
+use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// An exclusive queue bound to every event (`#`) of one exchange, declared before the events are published.
+pub struct Subscriber {
+    _connection: lapin::Connection,
+    consumer: lapin::Consumer,
+}
+
+/// One delivery: the CloudEvent and the AMQP properties that matter.
+pub struct Received {
+    pub event: Value,
+    pub message_id: Option<String>,
+    pub routing_key: String,
+    pub persistent: bool,
+    pub content_type: Option<String>,
+}
+
+impl Subscriber {
+    pub async fn bind(exchange: &str) -> Self {
+        let connection =
+            lapin::Connection::connect(&crate::amqp_url(), lapin::ConnectionProperties::default())
+                .await
+                .expect("broker");
+        let channel = connection.create_channel().await.expect("channel");
+        bus::publisher::declare_exchange(&channel, exchange)
+            .await
+            .expect("exchange");
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("queue");
+        channel
+            .queue_bind(
+                queue.name().clone(),
+                exchange.into(),
+                "#".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("bind");
+        let consumer = channel
+            .basic_consume(
+                queue.name().clone(),
+                "test".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("consume");
+        Self {
+            _connection: connection,
+            consumer,
+        }
+    }
+
+    /// The next `n` events, failing the test if they do not arrive within `within`.
+    pub async fn take(&mut self, n: usize, within: Duration) -> Vec<Received> {
+        let mut received = Vec::with_capacity(n);
+        let deadline = tokio::time::Instant::now() + within;
+        while received.len() < n {
+            let delivery = match tokio::time::timeout_at(deadline, self.consumer.next()).await {
+                Ok(Some(Ok(delivery))) => delivery,
+                Ok(other) => panic!("consumer ended: {:?}", other.map(|r| r.err())),
+                Err(_) => panic!(
+                    "only {} of {n} events arrived within {within:?}",
+                    received.len()
+                ),
+            };
+            let event: Value = serde_json::from_slice(&delivery.data).expect("event json");
+            received.push(Received {
+                event,
+                message_id: delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.to_string()),
+                routing_key: delivery.routing_key.to_string(),
+                persistent: *delivery.properties.delivery_mode() == Some(2),
+                content_type: delivery
+                    .properties
+                    .content_type()
+                    .as_ref()
+                    .map(|s| s.to_string()),
+            });
+        }
+        received
+    }
+
+    /// Asserts nothing more arrives within `quiet`.
+    pub async fn assert_quiet(&mut self, quiet: Duration) {
+        if let Ok(Some(Ok(delivery))) = tokio::time::timeout(quiet, self.consumer.next()).await {
+            panic!(
+                "unexpected event: {}",
+                String::from_utf8_lossy(&delivery.data)
+            );
+        }
+    }
+}
+
+/// A TCP stand-in for the broker: while down it accepts connections and never answers (a black hole, the worst
+/// case, not a quick refusal); once up it forwards to the real RabbitMQ.
+pub struct BrokerProxy {
+    pub port: u16,
+    up: Arc<AtomicBool>,
+}
+
+impl BrokerProxy {
+    /// Starts down.
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let up = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&up);
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if flag.load(Ordering::SeqCst) {
+                    held.clear();
+                    tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(upstream()).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                } else {
+                    held.push(inbound);
+                }
+            }
+        });
+        Self { port, up }
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    pub fn bring_up(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+fn upstream() -> String {
+    std::env::var("TEST_AMQP_ADDR").unwrap_or_else(|_| "127.0.0.1:5672".to_owned())
+}

@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS group_user_permissions;
+DROP TABLE IF EXISTS permissions;
+DROP TABLE IF EXISTS groups;
+DROP TABLE IF EXISTS users;
+DROP TABLE IF EXISTS grouptypes;

@@ -1,0 +1,59 @@
+//! Rows as stored, which are also the contract's representations (field names match it exactly).
+
+use super::schema::{group_user_permissions, groups, grouptypes, permissions, users};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub oid: Uuid,
+    pub email: String,
+    pub firstname: Option<String>,
+    pub lastname: Option<String>,
+    pub country: Option<String>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = groups)]
+pub struct Group {
+    pub id: Uuid,
+    pub name: String,
+    pub typeid: i32,
+    pub localid: Option<String>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = grouptypes)]
+pub struct GroupType {
+    pub id: i32,
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = permissions)]
+pub struct Permission {
+    pub id: Uuid,
+    pub name: String,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+/// The contract's `GroupUserPermission`: a permission held by a user within a group.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = group_user_permissions)]
+pub struct Assignment {
+    pub userid: Uuid,
+    pub groupid: Uuid,
+    pub permissionid: Uuid,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}

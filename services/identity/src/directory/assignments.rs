@@ -1,0 +1,113 @@
+use super::conn;
+use crate::db::models::Assignment;
+use crate::db::schema::group_user_permissions as gup;
+use crate::error::ApiError;
+use crate::events::{self, event};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use persistence::{DbError, Pool, outbox};
+use uuid::Uuid;
+
+/// The three ids of one assignment, as the URI names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub userid: Uuid,
+    pub groupid: Uuid,
+    pub permissionid: Uuid,
+}
+
+fn find(key: Key) -> gup::BoxedQuery<'static, diesel::pg::Pg> {
+    gup::table
+        .filter(gup::userid.eq(key.userid))
+        .filter(gup::groupid.eq(key.groupid))
+        .filter(gup::permissionid.eq(key.permissionid))
+        .into_boxed()
+}
+
+fn not_assigned() -> ApiError {
+    ApiError::NotFound(
+        "that permission is not assigned to the user in that group (or one of them does not exist)"
+            .to_owned(),
+    )
+}
+
+pub async fn get(pool: &Pool, key: Key) -> Result<Assignment, ApiError> {
+    let mut conn = conn(pool).await?;
+    find(key)
+        .select(Assignment::as_select())
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or_else(not_assigned)
+}
+
+/// Whether a grant created the assignment or found it already there.
+pub enum Granted {
+    Created(Assignment),
+    Existing(Assignment),
+}
+
+/// Grants idempotently: the insert skips an existing row, and a missing user, group or permission surfaces as
+/// its foreign key, answered 404 naming which.
+pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
+    let mut conn = conn(pool).await?;
+    let outcome = conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let created = diesel::insert_into(gup::table)
+                .values((
+                    gup::userid.eq(key.userid),
+                    gup::groupid.eq(key.groupid),
+                    gup::permissionid.eq(key.permissionid),
+                ))
+                .on_conflict_do_nothing()
+                .returning(Assignment::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = created {
+                let subject = events::assignment_subject(&row);
+                outbox::append(conn, &[event(events::ASSIGNMENT_GRANTED, subject, &row)]).await?;
+                return Ok(Granted::Created(row));
+            }
+            let existing = find(key)
+                .select(Assignment::as_select())
+                .first(conn)
+                .await?;
+            Ok(Granted::Existing(existing))
+        })
+        .await;
+    outcome.map_err(|err| match err {
+        DbError::Conflict { ref constraint, .. } => match constraint.as_str() {
+            "gup_userid_fkey" => ApiError::not_found("user", key.userid),
+            "gup_groupid_fkey" => ApiError::not_found("group", key.groupid),
+            "gup_permissionid_fkey" => ApiError::not_found("permission", key.permissionid),
+            _ => err.into(),
+        },
+        other => other.into(),
+    })
+}
+
+pub async fn revoke(pool: &Pool, key: Key) -> Result<(), ApiError> {
+    let mut conn = conn(pool).await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let row = diesel::delete(
+            gup::table
+                .filter(gup::userid.eq(key.userid))
+                .filter(gup::groupid.eq(key.groupid))
+                .filter(gup::permissionid.eq(key.permissionid)),
+        )
+        .returning(Assignment::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+        if let Some(row) = &row {
+            let subject = events::assignment_subject(row);
+            outbox::append(conn, &[event(events::ASSIGNMENT_REVOKED, subject, row)]).await?;
+        }
+        Ok(row)
+    })
+    .await?
+    .map(|_| ())
+    .ok_or_else(not_assigned)
+}

@@ -1,0 +1,127 @@
+use super::{conn, on_conflict};
+use crate::db::models::Permission;
+use crate::db::schema::permissions;
+use crate::error::ApiError;
+use crate::events::{self, event};
+use crate::input::NameInput;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::Page;
+use persistence::{DbError, Pool, outbox};
+use uuid::Uuid;
+
+pub async fn list(pool: &Pool, page: Page) -> Result<Vec<Permission>, ApiError> {
+    let mut conn = conn(pool).await?;
+    Ok(permissions::table
+        .order(permissions::id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(Permission::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(DbError::from)?)
+}
+
+pub async fn get(pool: &Pool, id: Uuid) -> Result<Permission, ApiError> {
+    let mut conn = conn(pool).await?;
+    permissions::table
+        .find(id)
+        .select(Permission::as_select())
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or_else(|| ApiError::not_found("permission", id))
+}
+
+pub async fn create(pool: &Pool, input: NameInput) -> Result<Permission, ApiError> {
+    let mut conn = conn(pool).await?;
+    Ok(conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::insert_into(permissions::table)
+                .values((
+                    permissions::id.eq(Uuid::now_v7()),
+                    permissions::name.eq(&input.name),
+                ))
+                .returning(Permission::as_returning())
+                .get_result(conn)
+                .await?;
+            outbox::append(conn, &[event(events::PERMISSION_CREATED, row.id, &row)]).await?;
+            Ok(row)
+        })
+        .await?)
+}
+
+pub async fn update(pool: &Pool, id: Uuid, input: NameInput) -> Result<Permission, ApiError> {
+    let mut conn = conn(pool).await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let row = diesel::update(permissions::table.find(id))
+            .set((
+                permissions::name.eq(&input.name),
+                permissions::updated.eq(diesel::dsl::now),
+            ))
+            .returning(Permission::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        if let Some(row) = &row {
+            outbox::append(conn, &[event(events::PERMISSION_UPDATED, row.id, row)]).await?;
+        }
+        Ok(row)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("permission", id))
+}
+
+/// Refused (409) while any assignment uses the permission: deletion does not cascade.
+pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
+    let mut conn = conn(pool).await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let row = diesel::delete(permissions::table.find(id))
+            .returning(Permission::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        if let Some(row) = &row {
+            outbox::append(conn, &[event(events::PERMISSION_DELETED, row.id, row)]).await?;
+        }
+        Ok(row)
+    })
+    .await
+    .map_err(|err| {
+        on_conflict(err, "gup_permissionid_fkey", || {
+            format!("permission {id} is assigned to users and cannot be deleted; revoke its assignments first")
+        })
+    })?
+    .map(|_| ())
+    .ok_or_else(|| ApiError::not_found("permission", id))
+}
+
+/// Permissions a user holds within a group; 404 when the user or the group does not exist.
+pub async fn held(pool: &Pool, userid: Uuid, groupid: Uuid) -> Result<Vec<Permission>, ApiError> {
+    use crate::db::schema::{group_user_permissions as gup, groups, users};
+    let mut conn = conn(pool).await?;
+    let (user_exists, group_exists) = diesel::select((
+        diesel::dsl::exists(users::table.find(userid)),
+        diesel::dsl::exists(groups::table.find(groupid)),
+    ))
+    .get_result::<(bool, bool)>(&mut conn)
+    .await
+    .map_err(DbError::from)?;
+    if !user_exists {
+        return Err(ApiError::not_found("user", userid));
+    }
+    if !group_exists {
+        return Err(ApiError::not_found("group", groupid));
+    }
+    let held = gup::table
+        .filter(gup::userid.eq(userid).and(gup::groupid.eq(groupid)))
+        .select(gup::permissionid);
+    Ok(permissions::table
+        .filter(permissions::id.eq_any(held))
+        .order(permissions::id)
+        .select(Permission::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(DbError::from)?)
+}

@@ -1,0 +1,140 @@
+use super::conn;
+use crate::db::models::{Assignment, User};
+use crate::db::schema::{group_user_permissions as gup, users};
+use crate::error::ApiError;
+use crate::events::{self, event};
+use crate::input::UserInput;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::{CloudEvent, Page};
+use persistence::{DbError, Pool, outbox};
+use uuid::Uuid;
+
+pub async fn list(pool: &Pool, page: Page) -> Result<Vec<User>, ApiError> {
+    let mut conn = conn(pool).await?;
+    Ok(users::table
+        .order(users::oid)
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(User::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(DbError::from)?)
+}
+
+/// Members of a group (users holding any permission in it); 404 when the group does not exist.
+pub async fn in_group(pool: &Pool, groupid: Uuid) -> Result<Vec<User>, ApiError> {
+    use crate::db::schema::groups;
+    let mut conn = conn(pool).await?;
+    let group_exists = diesel::select(diesel::dsl::exists(groups::table.find(groupid)))
+        .get_result::<bool>(&mut conn)
+        .await
+        .map_err(DbError::from)?;
+    if !group_exists {
+        return Err(ApiError::not_found("group", groupid));
+    }
+    let members = gup::table
+        .filter(gup::groupid.eq(groupid))
+        .select(gup::userid);
+    Ok(users::table
+        .filter(users::oid.eq_any(members))
+        .order(users::oid)
+        .select(User::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(DbError::from)?)
+}
+
+pub async fn get(pool: &Pool, oid: Uuid) -> Result<User, ApiError> {
+    let mut conn = conn(pool).await?;
+    users::table
+        .find(oid)
+        .select(User::as_select())
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(DbError::from)?
+        .ok_or_else(|| ApiError::not_found("user", oid))
+}
+
+/// Registers a user under the oid its identity provider gave it. The public API has no call for this: users
+/// arrive through the B2C connectors and the AAD look-up.
+pub async fn create(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
+    let mut conn = conn(pool).await?;
+    Ok(conn
+        .transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::insert_into(users::table)
+                .values((
+                    users::oid.eq(oid),
+                    users::email.eq(input.email.as_str()),
+                    users::firstname.eq(&input.firstname),
+                    users::lastname.eq(&input.lastname),
+                    users::country.eq(&input.country),
+                ))
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            outbox::append(conn, &[event(events::USER_CREATED, row.oid, &row)]).await?;
+            Ok(row)
+        })
+        .await?)
+}
+
+pub async fn update(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
+    let mut conn = conn(pool).await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let row = diesel::update(users::table.find(oid))
+            .set((
+                users::email.eq(input.email.as_str()),
+                users::firstname.eq(&input.firstname),
+                users::lastname.eq(&input.lastname),
+                users::country.eq(&input.country),
+                users::updated.eq(diesel::dsl::now),
+            ))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+        if let Some(row) = &row {
+            outbox::append(conn, &[event(events::USER_UPDATED, row.oid, row)]).await?;
+        }
+        Ok(row)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("user", oid))
+}
+
+/// Deletes the user and, first, its assignments, each with its own `revoked` event (see groups::delete).
+pub async fn delete(pool: &Pool, oid: Uuid) -> Result<(), ApiError> {
+    let mut conn = conn(pool).await?;
+    conn.transaction::<_, DbError, _>(async |conn| {
+        let locked = users::table
+            .find(oid)
+            .select(users::oid)
+            .for_update()
+            .first::<Uuid>(conn)
+            .await
+            .optional()?;
+        if locked.is_none() {
+            return Ok(None);
+        }
+        let revoked = diesel::delete(gup::table.filter(gup::userid.eq(oid)))
+            .returning(Assignment::as_returning())
+            .get_results(conn)
+            .await?;
+        let row = diesel::delete(users::table.find(oid))
+            .returning(User::as_returning())
+            .get_result(conn)
+            .await?;
+        let mut emitted: Vec<CloudEvent> = revoked
+            .iter()
+            .map(|a| event(events::ASSIGNMENT_REVOKED, events::assignment_subject(a), a))
+            .collect();
+        emitted.push(event(events::USER_DELETED, row.oid, &row));
+        outbox::append(conn, &emitted).await?;
+        Ok(Some(row))
+    })
+    .await?
+    .map(|_| ())
+    .ok_or_else(|| ApiError::not_found("user", oid))
+}

@@ -1,0 +1,97 @@
+use super::{BASE, created, params};
+use crate::AppState;
+use crate::directory::{groups, users};
+use crate::error::ApiError;
+use crate::input::GroupInput;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/groups")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    // Registered before `/groups/{groupid}` so a name is never parsed as an id.
+    .service(web::resource("/groups/name/{name}").route(web::get().to(id_by_name)))
+    .service(
+        web::resource("/groups/{groupid}")
+            .route(web::get().to(get))
+            .route(web::put().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .service(web::resource("/groups/{groupid}/users").route(web::get().to(members)))
+    .service(web::resource("/groupsbylocal/{localid}").route(web::get().to(by_localid)));
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let page = params::page(&req)?;
+    Ok(HttpResponse::Ok().json(groups::list(&state.pool, page).await?))
+}
+
+async fn create(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let input = GroupInput::for_create(params::json(&req, &body)?)?;
+    let row = groups::create(&state.pool, input).await?;
+    Ok(created(format!("{BASE}/groups/{}", row.id), &row))
+}
+
+async fn get(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("groupid", &path)?;
+    Ok(HttpResponse::Ok().json(groups::get(&state.pool, id).await?))
+}
+
+async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("groupid", &path)?;
+    let input = GroupInput::for_update(params::json(&req, &body)?, &id)?;
+    Ok(HttpResponse::Ok().json(groups::update(&state.pool, id, input).await?))
+}
+
+async fn delete(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("groupid", &path)?;
+    groups::delete(&state.pool, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn members(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("groupid", &path)?;
+    Ok(HttpResponse::Ok().json(users::in_group(&state.pool, id).await?))
+}
+
+/// Answers the bare uuid as `text/plain`, as the contract's example shows.
+async fn id_by_name(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    params::text("name", &path)?;
+    let id = groups::id_by_name(&state.pool, &path).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(id.to_string()))
+}
+
+async fn by_localid(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    params::text("localid", &path)?;
+    let page = params::page(&req)?;
+    Ok(HttpResponse::Ok().json(groups::by_localid(&state.pool, &path, page).await?))
+}

@@ -1,0 +1,63 @@
+use super::{BASE, created, params};
+use crate::AppState;
+use crate::directory::permissions;
+use crate::error::ApiError;
+use crate::input::NameInput;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/permissions")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/permissions/{permissionid}")
+            .route(web::get().to(get))
+            .route(web::put().to(update))
+            .route(web::delete().to(delete)),
+    );
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let page = params::page(&req)?;
+    Ok(HttpResponse::Ok().json(permissions::list(&state.pool, page).await?))
+}
+
+async fn create(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let input = NameInput::for_create(params::json(&req, &body)?)?;
+    let row = permissions::create(&state.pool, input).await?;
+    Ok(created(format!("{BASE}/permissions/{}", row.id), &row))
+}
+
+async fn get(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("permissionid", &path)?;
+    Ok(HttpResponse::Ok().json(permissions::get(&state.pool, id).await?))
+}
+
+async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("permissionid", &path)?;
+    let input = NameInput::for_update(params::json(&req, &body)?, &id)?;
+    Ok(HttpResponse::Ok().json(permissions::update(&state.pool, id, input).await?))
+}
+
+async fn delete(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::uuid("permissionid", &path)?;
+    permissions::delete(&state.pool, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,58 @@
+use super::params;
+use crate::AppState;
+use crate::directory::{groups, users};
+use crate::error::ApiError;
+use crate::input::UserInput;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/users").route(web::get().to(list)))
+        .service(
+            web::resource("/users/{useroid}")
+                .route(web::get().to(get))
+                .route(web::put().to(update))
+                .route(web::delete().to(delete)),
+        )
+        .service(web::resource("/users/{useroid}/groups").route(web::get().to(groups_of_user)));
+}
+
+async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let page = params::page(&req)?;
+    Ok(HttpResponse::Ok().json(users::list(&state.pool, page).await?))
+}
+
+async fn get(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let oid = params::uuid("useroid", &path)?;
+    Ok(HttpResponse::Ok().json(users::get(&state.pool, oid).await?))
+}
+
+async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let oid = params::uuid("useroid", &path)?;
+    let input = UserInput::for_update(params::json(&req, &body)?, &oid)?;
+    Ok(HttpResponse::Ok().json(users::update(&state.pool, oid, input).await?))
+}
+
+async fn delete(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let oid = params::uuid("useroid", &path)?;
+    users::delete(&state.pool, oid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn groups_of_user(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let oid = params::uuid("useroid", &path)?;
+    Ok(HttpResponse::Ok().json(groups::of_user(&state.pool, oid).await?))
+}

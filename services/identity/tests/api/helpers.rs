@@ -1,0 +1,208 @@
+use identity::db::models::User;
+use identity::directory;
+use identity::input::UserInput;
+use identity::settings::Settings;
+use persistence::Pool;
+use reqwest::Response;
+use serde_json::Value;
+use test_support::{Subscriber, TestDatabase};
+use uuid::Uuid;
+
+pub const KEY: &str = "test-function-key";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    pub db_url: String,
+    /// Dropped last: the database outlives the server task.
+    _database: TestDatabase,
+    pub exchange: String,
+    pub handle: actix_web::dev::ServerHandle,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns the service with test settings, after `tweak` has had its say.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        let database = TestDatabase::new("identity");
+        let mut settings = Settings::defaults().expect("defaults parse");
+        settings.http.bind = "127.0.0.1:0".to_owned();
+        settings.http.workers = 2;
+        settings.http.shutdown_timeout_secs = 5;
+        settings.database.url = database.url.clone();
+        settings.database.pool_size = 4;
+        settings.bus.url = test_support::amqp_url();
+        settings.bus.exchange = format!("test.identity.{}", test_support::unique_suffix());
+        settings.bus.poll_interval_ms = 200;
+        settings.bus.max_backoff_ms = 500;
+        settings.bus.connect_timeout_ms = 1000;
+        settings.bus.confirm_timeout_ms = 2000;
+        settings.auth.function_keys = vec![KEY.to_owned(), "second-key".to_owned()];
+        tweak(&mut settings);
+        let db_url = settings.database.url.clone();
+        let exchange = settings.bus.exchange.clone();
+        let app = identity::build(settings).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.pool();
+        let handle = app.server_handle();
+        let task = tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            pool,
+            db_url,
+            _database: database,
+            exchange,
+            handle,
+            task,
+        }
+    }
+
+    /// A contract URL (under `/api/v1`).
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.api(path))
+            .header("x-functions-key", KEY)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.api(path))
+            .header("x-functions-key", KEY)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &str) -> Response {
+        self.client
+            .post(self.api(path))
+            .header("x-functions-key", KEY)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Response {
+        self.client
+            .post(self.api(path))
+            .header("x-functions-key", KEY)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .put(self.api(path))
+            .header("x-functions-key", KEY)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(self.api(path))
+            .header("x-functions-key", KEY)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Users have no create route in the contract; they are seeded the way the B2C connectors will create them.
+    pub async fn seed_user(&self, email: &str) -> User {
+        let input = UserInput {
+            email: domain::Email::parse("email", email).expect("valid email"),
+            firstname: Some("Test".to_owned()),
+            lastname: Some("User".to_owned()),
+            country: Some("US".to_owned()),
+        };
+        directory::users::create(&self.pool, Uuid::new_v4(), input)
+            .await
+            .expect("user seeded")
+    }
+
+    pub async fn create_grouptype(&self, name: &str) -> Value {
+        let response = self
+            .post("/grouptypes", &serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(response.status(), 201, "creating group type {name}");
+        response.json().await.expect("json")
+    }
+
+    pub async fn create_group(&self, name: &str, typeid: i64, localid: Option<&str>) -> Value {
+        let response = self
+            .post(
+                "/groups",
+                &serde_json::json!({ "name": name, "typeid": typeid, "localid": localid }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "creating group {name}");
+        response.json().await.expect("json")
+    }
+
+    pub async fn create_permission(&self, name: &str) -> Value {
+        let response = self
+            .post("/permissions", &serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(response.status(), 201, "creating permission {name}");
+        response.json().await.expect("json")
+    }
+
+    /// A queue bound to every event of this app's exchange, declared before the events are published.
+    pub async fn subscribe(&self) -> Subscriber {
+        Subscriber::bind(&self.exchange).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Asserts a problem+json error with `status`, returning its body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type}"
+    );
+    let body: Value = response.json().await.expect("problem body");
+    assert_eq!(body["status"], status);
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "detail in {body}"
+    );
+    body
+}
+
+/// Asserts a 400 naming `field`.
+pub async fn assert_bad_field(response: Response, field: &str) -> Value {
+    let body = assert_problem(response, 400).await;
+    assert_eq!(body["field"], field, "field in {body}");
+    body
+}
