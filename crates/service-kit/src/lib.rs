@@ -4,6 +4,7 @@
 
 pub mod api_key;
 pub mod cli;
+pub mod docs;
 pub mod metrics;
 pub mod observe;
 pub mod probes;

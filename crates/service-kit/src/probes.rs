@@ -41,14 +41,15 @@ struct Readiness {
     broker: &'static str,
 }
 
-/// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` at the root.
+/// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` and the `/docs` page at the root.
 pub fn configure(cfg: &mut web::ServiceConfig, probes: Probes) {
     cfg.app_data(web::Data::new(probes))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
         .route("/openapi.yaml", web::get().to(openapi_yaml))
-        .route("/openapi.json", web::get().to(openapi_json));
+        .route("/openapi.json", web::get().to(openapi_json))
+        .configure(crate::docs::configure);
 }
 
 async fn healthz() -> HttpResponse {
