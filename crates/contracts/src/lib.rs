@@ -7,3 +7,5 @@ pub const IDENTITY: &str = include_str!("../../../specs/identity.yaml");
 pub const IDP_MANAGEMENT: &str = include_str!("../../../specs/idp-management.yaml");
 /// Provider connection service (OpenAPI 3.1).
 pub const PROVIDER_CONNECTION: &str = include_str!("../../../specs/provider-connection.yaml");
+/// The AsyncAPI catalogue of every event type the suite publishes.
+pub const EVENTS: &str = include_str!("../../../specs/events.asyncapi.yaml");

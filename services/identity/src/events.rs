@@ -32,3 +32,40 @@ pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) ->
 pub fn assignment_subject(assignment: &crate::db::models::Assignment) -> String {
     assignment.userid.to_string()
 }
+
+/// Every event type this service publishes (the catalogue test checks each is documented).
+pub const ALL: &[&str] = &[
+    USER_CREATED,
+    USER_UPDATED,
+    USER_DELETED,
+    GROUP_CREATED,
+    GROUP_UPDATED,
+    GROUP_DELETED,
+    GROUPTYPE_CREATED,
+    GROUPTYPE_UPDATED,
+    GROUPTYPE_DELETED,
+    PERMISSION_CREATED,
+    PERMISSION_UPDATED,
+    PERMISSION_DELETED,
+    ASSIGNMENT_GRANTED,
+    ASSIGNMENT_REVOKED,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_is_in_the_asyncapi_catalogue() {
+        let catalogue: serde_json::Value = serde_norway::from_str(contracts::EVENTS).unwrap();
+        let addresses: Vec<&str> = catalogue["channels"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|channel| channel["address"].as_str())
+            .collect();
+        for event_type in ALL {
+            assert!(addresses.contains(event_type), "{event_type} missing from specs/events.asyncapi.yaml");
+        }
+    }
+}
