@@ -1,0 +1,260 @@
+//! Starting a service binary as a child process against a database and exchange of the test's own.
+
+use reqwest::StatusCode;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+use test_support::TestDatabase;
+
+/// What the tests need to know about one service binary.
+pub struct Kind {
+    pub name: &'static str,
+    /// The `<SERVICE>` of `<SERVICE>__SECTION__KEY`.
+    pub prefix: &'static str,
+    pub spec: &'static str,
+    /// Settings without which the service refuses to start (credentials), as `SECTION__KEY` -> value.
+    pub required: &'static [(&'static str, &'static str)],
+}
+
+/// The function key the identity process is started with.
+pub const IDENTITY_KEY: &str = "process-test-key";
+
+pub const KINDS: &[Kind] = &[Kind {
+    name: "identity",
+    prefix: "IDENTITY",
+    spec: contracts::IDENTITY,
+    required: &[("AUTH__FUNCTION_KEYS", IDENTITY_KEY)],
+}];
+
+/// The kinds whose crate exists under `services/` (a service being written elsewhere joins when it lands).
+pub fn present() -> Vec<&'static Kind> {
+    let services = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../services");
+    KINDS
+        .iter()
+        .filter(|kind| services.join(kind.name).join("Cargo.toml").exists())
+        .collect()
+}
+
+/// The binary, from the target directory these tests were built in.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build --bins` first (`cargo test --workspace` builds it)",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port (bound then released; the child binds it right after).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// A running service process; killed on drop if a test left it running.
+pub struct ServiceProcess {
+    pub kind: &'static Kind,
+    pub address: String,
+    child: Child,
+    log: PathBuf,
+}
+
+/// How a process is started: the test's own database, exchange and port, plus extra settings.
+pub struct Launch {
+    pub kind: &'static Kind,
+    pub env: Vec<(String, String)>,
+}
+
+impl Launch {
+    pub fn new(kind: &'static Kind, database: &TestDatabase) -> Self {
+        let mut env = vec![
+            ("DATABASE_URL".to_owned(), database.url.clone()),
+            ("AMQP_URL".to_owned(), test_support::amqp_url()),
+        ];
+        for (key, value) in [
+            (
+                "BUS__EXCHANGE",
+                format!("test.process.{}", test_support::unique_suffix()),
+            ),
+            ("HTTP__WORKERS", "2".to_owned()),
+            (
+                "HTTP__SHUTDOWN_TIMEOUT_SECS",
+                SHUTDOWN_TIMEOUT_SECS.to_string(),
+            ),
+            ("DATABASE__POOL_SIZE", "4".to_owned()),
+            ("BUS__POLL_INTERVAL_MS", "200".to_owned()),
+        ] {
+            env.push((format!("{}__{key}", kind.prefix), value));
+        }
+        for (key, value) in kind.required {
+            env.push((format!("{}__{key}", kind.prefix), (*value).to_owned()));
+        }
+        Self { kind, env }
+    }
+
+    /// Sets (or replaces) one variable.
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Removes one variable.
+    pub fn unset(mut self, key: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Starts the binary with a clean environment (only these settings and PATH) on a free port.
+    pub fn spawn(self) -> ServiceProcess {
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!(
+            "process-test-{}-{}.log",
+            self.kind.name,
+            test_support::unique_suffix()
+        ));
+        let out = std::fs::File::create(&log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let child = Command::new(binary(self.kind.name))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("service binary starts");
+        ServiceProcess {
+            kind: self.kind,
+            address: format!("http://127.0.0.1:{port}"),
+            child,
+            log,
+        }
+    }
+}
+
+/// What the tests configure as the drain bound.
+pub const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+
+impl ServiceProcess {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Waits until `/readyz` answers 200, failing with the process's log if it does not within `within`.
+    pub async fn wait_ready(&mut self, within: Duration) {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "{} exited early ({status}):\n{}",
+                    self.kind.name,
+                    self.log()
+                );
+            }
+            if let Ok(res) = client.get(self.url("/readyz")).send().await
+                && res.status() == StatusCode::OK
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{} not ready within {within:?}:\n{}",
+            self.kind.name,
+            self.log()
+        );
+    }
+
+    /// Whether the process still runs.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends SIGTERM, as a container runtime or `kill` does.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the exit, up to `bound`; `None` if still running then.
+    pub async fn wait_exit(&mut self, bound: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + bound;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Everything the process wrote to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// Runs the binary to completion with `args` and only `env` (a start-up that must fail fast); returns (code, stdout, stderr).
+pub fn run_to_exit(
+    kind: &Kind,
+    args: &[&str],
+    env: &[(String, String)],
+    bound: Duration,
+) -> (Option<i32>, String, String) {
+    let mut child = Command::new(binary(kind.name))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("service binary starts");
+    let deadline = Instant::now() + bound;
+    while matches!(child.try_wait(), Ok(None)) {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("output");
+            panic!(
+                "{} still running after {bound:?} with a bad setting:\n{}",
+                kind.name,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("output");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

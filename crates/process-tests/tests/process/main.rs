@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Every service binary, run as a process the way an operator runs it.
+
+mod helpers;
+mod lifecycle;
+mod settings;
+mod surface;
