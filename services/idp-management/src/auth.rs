@@ -1,0 +1,108 @@
+//! Bearer-token authentication (`iam-console-token`) and the authorization rules.
+//!
+//! Claims (besides `iss`, `aud`, `exp` required and `nbf` checked when present):
+//! - `application` (string, required): the caller's application;
+//! - `actor` (string, required): who acts; recorded as `createdBy` / `lastModifiedBy`;
+//! - `permissions` (array of strings): `idp:read` (read configurations), `idp:write` (change them),
+//!   `idp:admin` (manage any application, register applications, revoke tokens);
+//! - `jti` (string, optional): the token id, refused once on the revocation list.
+//!
+//! A token of another application without `idp:admin` is `AUTHENTICATION_INVALID_APPLICATION`; a token of the
+//! right application without the permission is 403 `AUTHORIZATION_MISSING_PERMISSION`.
+
+use crate::AppState;
+use crate::db::schema::revoked_tokens;
+use crate::error::{ApiError, AuthFailure};
+use actix_web::HttpRequest;
+use actix_web::http::header::AUTHORIZATION;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use persistence::DbError;
+use security::jwt::JwtError;
+use serde::Deserialize;
+
+pub const READ: &str = "idp:read";
+pub const WRITE: &str = "idp:write";
+pub const ADMIN: &str = "idp:admin";
+
+/// Longest string claim accepted (ids are bounded like the contract's keys, actors a little more).
+const MAX_CLAIM: usize = 256;
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    application: String,
+    actor: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    jti: Option<String>,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub application: String,
+    pub actor: String,
+    pub permissions: Vec<String>,
+}
+
+impl Caller {
+    pub fn has(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
+
+    /// May this caller use `permission` on `application`?
+    pub fn authorize(&self, application: &str, permission: &'static str) -> Result<(), ApiError> {
+        let admin = self.has(ADMIN);
+        if self.application != application && !admin {
+            return Err(ApiError::Unauthenticated(AuthFailure::InvalidApplication));
+        }
+        if !admin && !self.has(permission) {
+            return Err(ApiError::MissingPermission(permission));
+        }
+        Ok(())
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Verifies the bearer token and checks the revocation list (one indexed lookup when the token has a `jti`).
+pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    let token = bearer(req).ok_or(ApiError::Unauthenticated(AuthFailure::Failed))?;
+    let claims: Claims = state.verifier.verify(token).map_err(|err| {
+        tracing::info!(reason = %err, "bearer token refused");
+        ApiError::Unauthenticated(match err {
+            JwtError::Expired => AuthFailure::Expired,
+            _ => AuthFailure::Failed,
+        })
+    })?;
+    if claims.application.is_empty()
+        || claims.actor.is_empty()
+        || claims.application.len() > MAX_CLAIM
+        || claims.actor.len() > MAX_CLAIM
+    {
+        return Err(ApiError::Unauthenticated(AuthFailure::Failed));
+    }
+    if let Some(jti) = &claims.jti {
+        let mut conn = state.pool.get().await.map_err(DbError::from)?;
+        let revoked: bool = diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti)))
+            .get_result(&mut conn)
+            .await
+            .map_err(DbError::from)?;
+        if revoked {
+            return Err(ApiError::Unauthenticated(AuthFailure::Revoked));
+        }
+    }
+    Ok(Caller {
+        application: claims.application,
+        actor: claims.actor,
+        permissions: claims.permissions,
+    })
+}

@@ -1,0 +1,34 @@
+//! The service's events: CloudEvents whose `data` is the resource as the API shows it (never a client secret).
+//! Their catalogue is `specs/events.asyncapi.yaml`.
+
+use domain::CloudEvent;
+use serde::Serialize;
+
+pub const SOURCE: &str = "/idp-management";
+
+pub const APPLICATION_REGISTERED: &str = "idp-management.application.registered.v1";
+pub const PROVIDER_CREATED: &str = "idp-management.identity-provider.created.v1";
+pub const PROVIDER_REPLACED: &str = "idp-management.identity-provider.replaced.v1";
+pub const PROVIDER_DELETED: &str = "idp-management.identity-provider.deleted.v1";
+/// The public discovery setup of an application changed; `data` is the new `IdentityProviderSetupV1`.
+pub const PUBLIC_SETUP_CHANGED: &str = "idp-management.public-setup.changed.v1";
+
+/// Every event type this service publishes.
+pub const ALL: &[&str] = &[
+    APPLICATION_REGISTERED,
+    PROVIDER_CREATED,
+    PROVIDER_REPLACED,
+    PROVIDER_DELETED,
+    PUBLIC_SETUP_CHANGED,
+];
+
+/// Builds an event about `subject` carrying `data`.
+pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) -> CloudEvent {
+    let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+    CloudEvent::new(SOURCE, event_type, subject.to_string(), data)
+}
+
+/// A provider's subject: `<applicationId>/<key>` (neither can contain `/`).
+pub fn provider_subject(application_id: &str, key: &str) -> String {
+    format!("{application_id}/{key}")
+}

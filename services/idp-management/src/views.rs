@@ -1,0 +1,150 @@
+//! The contract's representations, built from stored rows. None ever carries the client secret: the
+//! management view shows `oauth2Config.clientSecretSet` (an extension) instead, discovery shows only details.
+
+use crate::db::models::Provider;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// `ApplicationIdentityProviderV1`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderV1 {
+    pub application_id: String,
+    pub key: String,
+    pub subject_pool_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub idp_type: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth2_config: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc_config: Option<Value>,
+    pub visibility: String,
+    pub additional_config_entries: Value,
+    pub created_at: String,
+    pub created_by: String,
+    pub last_modified_at: String,
+    pub last_modified_by: String,
+    pub change_id: String,
+}
+
+impl From<&Provider> for ProviderV1 {
+    fn from(row: &Provider) -> Self {
+        let oauth2_config = row.part("oauth2Config").cloned().map(|mut block| {
+            if let Some(map) = block.as_object_mut() {
+                map.remove("clientSecret");
+                map.insert("clientSecretSet".to_owned(), Value::Bool(row.has_secret()));
+            }
+            block
+        });
+        Self {
+            application_id: row.application_id.clone(),
+            key: row.key.clone(),
+            subject_pool_key: row.subject_pool_key.clone(),
+            name: row.text("name"),
+            description: row.text("description"),
+            idp_type: row.idp_type.clone(),
+            status: row.status.clone(),
+            oauth2_config,
+            oidc_config: row.part("oidcConfig").cloned(),
+            visibility: row.visibility.clone(),
+            additional_config_entries: row
+                .part("additionalConfigEntries")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new())),
+            created_at: time(row.created_at),
+            created_by: row.created_by.clone(),
+            last_modified_at: time(row.last_modified_at),
+            last_modified_by: row.last_modified_by.clone(),
+            change_id: row.change_id.to_string(),
+        }
+    }
+}
+
+/// `IdentityProviderV1`: what discovery shows (no secret, no mappings, no audit fields).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveredV1 {
+    pub key: String,
+    pub subject_pool_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub idp_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth2_details: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oidc_details: Option<Value>,
+    pub additional_config_entries: Value,
+}
+
+fn pick(block: &Value, names: &[&str]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .filter_map(|n| block.get(*n).map(|v| ((*n).to_owned(), v.clone())))
+            .collect(),
+    )
+}
+
+impl From<&Provider> for DiscoveredV1 {
+    fn from(row: &Provider) -> Self {
+        Self {
+            key: row.key.clone(),
+            subject_pool_key: row.subject_pool_key.clone(),
+            name: row.text("name"),
+            description: row.text("description"),
+            idp_type: row.idp_type.clone(),
+            oauth2_details: row
+                .part("oauth2Config")
+                .map(|b| pick(b, &["clientId", "authorizeUrl", "userInfoUrl"])),
+            oidc_details: row
+                .part("oidcConfig")
+                .map(|b| pick(b, &["issuer", "audience"])),
+            additional_config_entries: row
+                .part("additionalConfigEntries")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new())),
+        }
+    }
+}
+
+/// `IdentityProviderSetupV1`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupV1 {
+    pub application_id: String,
+    pub identity_providers: Vec<DiscoveredV1>,
+    pub change_id: String,
+}
+
+impl SetupV1 {
+    /// The setup as discovery shows it: `public_only` for the public endpoint, else APPLICATION + PUBLIC.
+    pub fn of<'a>(
+        application_id: &str,
+        change_id: i64,
+        rows: impl IntoIterator<Item = &'a Provider>,
+        public_only: bool,
+    ) -> Self {
+        Self {
+            application_id: application_id.to_owned(),
+            identity_providers: rows
+                .into_iter()
+                .filter(|r| r.discoverable(public_only))
+                .map(DiscoveredV1::from)
+                .collect(),
+            change_id: change_id.to_string(),
+        }
+    }
+}
