@@ -1,6 +1,6 @@
 //! Probes, the served contract and the docs page, on the real binary.
 
-use crate::helpers::{Launch, present};
+use crate::helpers::{Launch, binary, free_port, present};
 use serde_json::Value;
 use std::time::Duration;
 use test_support::TestDatabase;
@@ -82,6 +82,28 @@ async fn each_binary_serves_probes_metrics_its_spec_and_offline_docs() {
             init.contains("\"/openapi.json\""),
             "{}: docs point at the served spec",
             kind.name
+        );
+
+        // The container HEALTHCHECK's probe, pointed the way the image points it (BIND_ADDR).
+        let probe = |bind: &str| {
+            std::process::Command::new(binary("healthprobe"))
+                .env_clear()
+                .env("BIND_ADDR", bind)
+                .output()
+                .unwrap()
+        };
+        let bind = process
+            .address
+            .trim_start_matches("http://")
+            .replace("127.0.0.1", "0.0.0.0");
+        assert!(
+            probe(&bind).status.success(),
+            "{}: healthprobe against a live service",
+            kind.name
+        );
+        assert!(
+            !probe(&format!("0.0.0.0:{}", free_port())).status.success(),
+            "healthprobe must fail on a dead port"
         );
 
         let metrics = client
