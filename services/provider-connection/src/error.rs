@@ -1,0 +1,116 @@
+//! The service's one error type, mapped to HTTP (RFC 9457 problem bodies: the contract names no error format) in
+//! exactly one place.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use actix_web::{HttpResponse, ResponseError};
+use domain::FieldError;
+use persistence::DbError;
+use service_kit::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Bad input: a path or query parameter, a header or a body field; 400 naming it.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// No bearer token, or one that does not verify; 401.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may see the resource but lacks the capability (or the consent state is not valid); 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Missing, or outside the caller's workspace and tenants (the contract's "not accessible"); 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The change contradicts the resource's state; 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// A destructive change was sent without its explicit confirmation; 428 naming the header.
+    #[error("{message}")]
+    ConfirmationRequired {
+        header: &'static str,
+        message: String,
+    },
+    /// The database could not be reached in time; 503 so callers retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The one answer for a connection that does not exist or is outside the caller's scope.
+    pub fn connection_not_accessible(id: i64) -> Self {
+        Self::NotFound(format!("provider connection {id} is not accessible"))
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::NotFound => Self::NotFound("the resource was not found".to_owned()),
+            DbError::Conflict { constraint, .. } => Self::Conflict(describe(&constraint)),
+            DbError::Unavailable(detail) => Self::Unavailable(detail),
+            DbError::Query(err) => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        DbError::from(err).into()
+    }
+}
+
+/// What a violated constraint means to a caller (by constraint name, never by message text).
+fn describe(constraint: &str) -> String {
+    match constraint {
+        "provider_connections_one_default" => {
+            "another default connection for this tenant and provider was created concurrently; retry".to_owned()
+        }
+        "verification_runs_one_active_per_scope" => {
+            "another verification run for this tenant started concurrently; retry".to_owned()
+        }
+        other => format!("the change violates a constraint ({other})"),
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::ConfirmationRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = match self {
+            Self::Invalid(err) => Problem::bad_request(&err.field, err.to_string()),
+            Self::Internal(cause) => Problem::internal(cause),
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The service cannot reach its database right now; retry shortly.",
+                )
+            }
+            Self::ConfirmationRequired { header, message } => {
+                Problem::new(self.status_code(), message.clone()).with_field(*header)
+            }
+            other => Problem::new(other.status_code(), other.to_string()),
+        };
+        let mut response = problem.error_response();
+        if matches!(self, Self::Unauthenticated(_)) {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,391 @@
+//! The verification worker: claims queued runs (`FOR UPDATE SKIP LOCKED`, so replicas never take the same run),
+//! asks Microsoft for a client-credentials token with the connection's effective app, compares the token's
+//! `roles` with the required application permissions, probes Graph, and records the outcome on the run and the
+//! connection with its event. Runs left `running` past the timeout (a worker died) are failed.
+//!
+//! No HTTP call happens inside a database transaction: claim, call Microsoft, then record.
+
+use crate::connections::{ConnectionView, aad, view};
+use crate::db::models::{Connection, Credential, Run};
+use crate::db::schema::{
+    dedicated_credentials as creds, provider_connections as pc, verification_runs as runs,
+};
+use crate::events::{self, event};
+use crate::verification::OutcomeEvent;
+use diesel::IntoSql;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use microsoft::graph::{GRAPH_SCOPE, GraphClient};
+use microsoft::token::{CachedToken, TokenClient};
+use microsoft::{MicrosoftSettings, MsError};
+use persistence::{DbError, Pool};
+use security::secret_box::{Sealed, SecretBox};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// What the worker needs, shared with the API (the platform app, the sealing keys, Microsoft's URLs).
+pub struct Worker {
+    pub pool: Pool,
+    pub microsoft: MicrosoftSettings,
+    pub tokens: TokenClient,
+    pub secrets: Arc<SecretBox>,
+    pub platform_client_id: String,
+    pub platform_client_secret: String,
+    pub required_roles: Vec<String>,
+    pub graph_probe_path: String,
+    pub run_timeout: Duration,
+    pub poll_interval: Duration,
+    pub wake: Arc<Notify>,
+}
+
+/// A claimed run with what is needed to verify it.
+struct Job {
+    run: Run,
+    connection: Connection,
+    credential: Option<Credential>,
+}
+
+/// A run's result: the connection's new `verification_status` and its human `health_status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: &'static str,
+    pub health: String,
+}
+
+impl Verdict {
+    fn new(outcome: &'static str, health: impl Into<String>) -> Self {
+        Self {
+            outcome,
+            health: health.into(),
+        }
+    }
+}
+
+impl Worker {
+    /// Works until `stop`: sweeps stuck runs, then drains the queue, then sleeps until woken or the poll interval.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        tracing::info!("verification worker started");
+        while !stop.is_cancelled() {
+            if let Err(err) = self.fail_stuck().await {
+                tracing::warn!(error = %err, "sweeping stuck verification runs failed");
+            }
+            loop {
+                match self.run_once().await {
+                    Ok(true) if !stop.is_cancelled() => continue,
+                    Ok(_) => break,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "verification worker could not claim a run");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+        tracing::info!("verification worker stopped");
+    }
+
+    /// Claims and completes one queued run; `false` when none was queued.
+    pub async fn run_once(&self) -> Result<bool, DbError> {
+        let Some(job) = self.claim().await? else {
+            return Ok(false);
+        };
+        let verdict = self.verify(&job).await;
+        tracing::info!(
+            run_id = job.run.id,
+            connection_id = job.connection.id,
+            outcome = verdict.outcome,
+            "verification run finished"
+        );
+        self.record(&job, &verdict).await?;
+        Ok(true)
+    }
+
+    async fn claim(&self) -> Result<Option<Job>, DbError> {
+        let mut conn = self.pool.get().await?;
+        let job = conn
+            .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let claimed: Option<i64> = runs::table
+                    .filter(runs::status.eq("queued"))
+                    .order(runs::id)
+                    .select(runs::id)
+                    .limit(1)
+                    .for_update()
+                    .skip_locked()
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some(run_id) = claimed else {
+                    return Ok(None);
+                };
+                let run: Run = diesel::update(runs::table.find(run_id))
+                    .set((
+                        runs::status.eq("running"),
+                        runs::started_at.eq(diesel::dsl::now),
+                    ))
+                    .returning(Run::as_returning())
+                    .get_result(conn)
+                    .await?;
+                let connection: Connection = pc::table
+                    .find(run.connection_id)
+                    .select(Connection::as_select())
+                    .first(conn)
+                    .await?;
+                let credential: Option<Credential> = creds::table
+                    .find(run.connection_id)
+                    .select(Credential::as_select())
+                    .first(conn)
+                    .await
+                    .optional()?;
+                Ok(Some(Job {
+                    run,
+                    connection,
+                    credential,
+                }))
+            })
+            .await?;
+        Ok(job)
+    }
+
+    /// Talks to Microsoft; never fails, every problem is a verdict.
+    async fn verify(&self, job: &Job) -> Verdict {
+        let connection = &job.connection;
+        let (client_id, secret) = if connection.connection_type == "platform" {
+            (
+                self.platform_client_id.clone(),
+                self.platform_client_secret.clone(),
+            )
+        } else {
+            let Some(credential) = &job.credential else {
+                return Verdict::new(
+                    "blocked",
+                    "Blocked: the dedicated connection has no credential",
+                );
+            };
+            let sealed = Sealed {
+                key_id: credential.key_id.clone(),
+                nonce: credential.nonce.clone(),
+                ciphertext: credential.ciphertext.clone(),
+            };
+            match self.secrets.open(&sealed, aad(connection.id).as_bytes()) {
+                Ok(secret) => (credential.client_id.clone(), secret),
+                Err(err) => {
+                    tracing::error!(connection_id = connection.id, error = %err, "a stored credential could not be opened");
+                    return Verdict::new(
+                        "error",
+                        "Error: the stored credential could not be decrypted",
+                    );
+                }
+            }
+        };
+        let cache = Arc::new(CachedToken::new(
+            self.tokens.clone(),
+            connection.entra_tenant_id.clone(),
+            client_id,
+            secret,
+            GRAPH_SCOPE,
+        ));
+        let token = match cache.get_token().await {
+            Ok(token) => token,
+            Err(err) => return failure("requesting a token", &err),
+        };
+        let missing: Vec<&str> = self
+            .required_roles
+            .iter()
+            .filter(|role| !token.roles.iter().any(|granted| granted == *role))
+            .map(String::as_str)
+            .collect();
+        let graph = match GraphClient::new(&self.microsoft, Arc::clone(&cache)) {
+            Ok(graph) => graph,
+            Err(err) => return failure("preparing the Graph client", &err),
+        };
+        let probe = graph.get_json(&self.graph_probe_path).await;
+        match (probe, missing.is_empty()) {
+            (Ok(_), true) => Verdict::new(
+                "healthy",
+                "Healthy: token issued, required permissions granted, Graph reachable",
+            ),
+            (Ok(_), false) | (Err(MsError::Upstream { status: 403 }), false) => Verdict::new(
+                "degraded",
+                format!(
+                    "Degraded: missing application permissions: {}",
+                    missing.join(", ")
+                ),
+            ),
+            (Err(MsError::Upstream { status: 403 }), true) => Verdict::new(
+                "degraded",
+                "Degraded: Graph refused the probe (403) although the permissions are granted",
+            ),
+            (Err(err), _) => failure("probing Graph", &err),
+        }
+    }
+
+    /// Records the verdict on the run and its connection, unless the run was failed as stuck meanwhile.
+    async fn record(&self, job: &Job, verdict: &Verdict) -> Result<(), DbError> {
+        let mut conn = self.pool.get().await?;
+        let platform = self.platform_client_id.clone();
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            let status = if verdict.outcome == "blocked" {
+                "blocked"
+            } else {
+                "completed"
+            };
+            let finished = diesel::update(
+                runs::table
+                    .find(job.run.id)
+                    .filter(runs::status.eq("running")),
+            )
+            .set((
+                runs::status.eq(status),
+                runs::outcome.eq(verdict.outcome),
+                runs::detail.eq(&verdict.health),
+                runs::finished_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+            if finished == 0 {
+                return Ok(());
+            }
+            finish_connection(conn, job.run.id, job.connection.id, verdict, &platform).await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Fails runs `running` for longer than the timeout, and their connections' pending state.
+    pub async fn fail_stuck(&self) -> Result<usize, DbError> {
+        let mut conn = self.pool.get().await?;
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(self.run_timeout).unwrap_or(chrono::Duration::MAX);
+        let platform = self.platform_client_id.clone();
+        let timeout_secs = self.run_timeout.as_secs();
+        let failed = conn
+            .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let health = format!("Error: verification did not finish within {timeout_secs} s");
+                let stuck: Vec<(i64, i64)> = diesel::update(
+                    runs::table
+                        .filter(runs::status.eq("running"))
+                        .filter(runs::started_at.lt(cutoff)),
+                )
+                .set((
+                    runs::status.eq("failed"),
+                    runs::outcome.eq("error"),
+                    runs::detail.eq(&health),
+                    runs::finished_at.eq(diesel::dsl::now),
+                ))
+                .returning((runs::id, runs::connection_id))
+                .get_results(conn)
+                .await?;
+                let verdict = Verdict::new("error", health.clone());
+                for (run_id, connection_id) in &stuck {
+                    finish_connection(conn, *run_id, *connection_id, &verdict, &platform).await?;
+                }
+                Ok(stuck.len())
+            })
+            .await?;
+        if failed > 0 {
+            tracing::warn!(failed, "failed verification runs stuck past the timeout");
+        }
+        Ok(failed)
+    }
+}
+
+/// Sets the connection's verification state from a verdict and writes the outcome event. A healthy verdict ends
+/// a legacy credential's migration review.
+async fn finish_connection(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    connection_id: i64,
+    verdict: &Verdict,
+    platform_client_id: &str,
+) -> QueryResult<()> {
+    let healthy = verdict.outcome == "healthy";
+    let updated: Connection = diesel::update(pc::table.find(connection_id))
+        .set((
+            pc::verification_status.eq(verdict.outcome),
+            pc::health_status.eq(&verdict.health),
+            pc::migration_review_required
+                .eq(pc::migration_review_required
+                    .and((!healthy).into_sql::<diesel::sql_types::Bool>())),
+            pc::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Connection::as_returning())
+        .get_result(conn)
+        .await?;
+    let credential = crate::connections::credential_meta(conn, connection_id).await?;
+    let shown: ConnectionView = view(&updated, credential.as_ref(), platform_client_id);
+    persistence::outbox::append(
+        conn,
+        &[event(
+            events::VERIFICATION_COMPLETED,
+            connection_id,
+            &OutcomeEvent {
+                operation_run_id: run_id,
+                connection_id,
+                outcome: verdict.outcome,
+                health_status: &verdict.health,
+                connection: &shown,
+            },
+        )],
+    )
+    .await
+}
+
+/// The verdict for a failed Microsoft call: a refusal that needs a person is `blocked`, a transient failure
+/// `error`.
+fn failure(during: &str, err: &MsError) -> Verdict {
+    match err {
+        MsError::InvalidClient { code, .. } => Verdict::new(
+            "blocked",
+            format!("Blocked: Microsoft rejected the app's credentials ({code}) while {during}"),
+        ),
+        MsError::TenantNotFound => {
+            Verdict::new("blocked", "Blocked: the Microsoft tenant was not found")
+        }
+        MsError::Throttled { .. } => Verdict::new(
+            "error",
+            format!("Error: Microsoft throttled the request while {during}; retry later"),
+        ),
+        MsError::Timeout => Verdict::new(
+            "error",
+            format!("Error: Microsoft did not answer in time while {during}"),
+        ),
+        MsError::Upstream { status } => Verdict::new(
+            "error",
+            format!("Error: Microsoft answered HTTP {status} while {during}"),
+        ),
+        MsError::Malformed(_) | MsError::Transport(_) | MsError::InvalidInput(_) => Verdict::new(
+            "error",
+            format!("Error: Microsoft could not be reached properly while {during}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_map_to_blocked_or_error() {
+        let invalid = MsError::InvalidClient {
+            code: "invalid_client".into(),
+            description: "AADSTS7000215".into(),
+        };
+        assert_eq!(failure("x", &invalid).outcome, "blocked");
+        assert_eq!(failure("x", &MsError::TenantNotFound).outcome, "blocked");
+        assert_eq!(failure("x", &MsError::Timeout).outcome, "error");
+        assert_eq!(
+            failure("x", &MsError::Throttled { retry_after: None }).outcome,
+            "error"
+        );
+        assert_eq!(
+            failure("x", &MsError::Upstream { status: 500 }).outcome,
+            "error"
+        );
+    }
+}

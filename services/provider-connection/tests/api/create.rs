@@ -1,0 +1,280 @@
+use crate::helpers::*;
+use provider_connection::auth::Capability;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_defaults_to_a_default_platform_connection_and_publishes_it() {
+    let app = TestApp::spawn().await;
+    let mut events = app.subscribe().await;
+    let response = app
+        .post(
+            &format!("/tenants/{TENANT}/provider-connections"),
+            &admin(),
+            &platform_body("Contoso"),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    let id = body["id"].as_i64().expect("integer id");
+    assert_eq!(location, format!("/admin/provider-connections/{id}"));
+    assert_eq!(body["provider"], "microsoft");
+    assert_eq!(body["entra_tenant_id"], ENTRA);
+    assert_eq!(body["display_name"], "Contoso");
+    assert_eq!(body["connection_type"], "platform");
+    assert_eq!(body["is_default"], true);
+    assert_eq!(body["consent_status"], "unknown");
+    assert_eq!(body["verification_status"], "unknown");
+    assert_eq!(body["health_status"], "Not verified yet");
+    assert_eq!(body["effective_app_id"], PLATFORM_APP);
+    assert_eq!(body["credential_source"], "platform");
+    assert_eq!(body["migration_review_required"], false);
+    assert_eq!(app.connection(id).await, body);
+
+    let received = events.take(1, Duration::from_secs(10)).await;
+    assert_eq!(
+        received[0].routing_key,
+        "provider-connection.connection.created.v1"
+    );
+    assert_eq!(received[0].event["subject"], id.to_string());
+    assert_eq!(received[0].event["data"], body);
+
+    let audit = audit_rows(&app.pool).await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0]["action"], "connection.create");
+    assert_eq!(audit[0]["outcome"], "allowed");
+    assert_eq!(audit[0]["actor"], "member-1");
+    assert_eq!(audit[0]["workspace_id"], WORKSPACE);
+    assert_eq!(audit[0]["tenant"], TENANT);
+    assert_eq!(audit[0]["connection_id"], id);
+    assert!(
+        audit[0]["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_default_demotes_the_old_one_and_a_non_default_does_not() {
+    let app = TestApp::spawn().await;
+    let first = app.create_platform("First").await;
+    let second = app.create_platform("Second").await;
+    let third = app
+        .post(
+            &format!("/tenants/{TENANT}/provider-connections"),
+            &admin(),
+            &json!({"provider": "microsoft", "entra_tenant_id": "contoso.onmicrosoft.com", "display_name": "Third", "is_default": false}),
+        )
+        .await;
+    assert_eq!(third.status(), 201);
+    let third: Value = third.json().await.unwrap();
+    assert_eq!(third["is_default"], false);
+    assert_eq!(
+        app.connection(first["id"].as_i64().unwrap()).await["is_default"],
+        false
+    );
+    assert_eq!(
+        app.connection(second["id"].as_i64().unwrap()).await["is_default"],
+        true
+    );
+    let updated = outbox_events(&app.pool)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "provider-connection.connection.updated.v1")
+        .collect::<Vec<_>>();
+    assert_eq!(updated.len(), 1, "one demotion event");
+    assert_eq!(
+        updated[0]["subject"],
+        first["id"].as_i64().unwrap().to_string()
+    );
+    assert_eq!(updated[0]["data"]["is_default"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_default_creates_leave_exactly_one_default() {
+    let app = TestApp::spawn().await;
+    let token = admin();
+    let requests = (0..8).map(|i| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            app.post(
+                &format!("/tenants/{TENANT}/provider-connections"),
+                &token,
+                &platform_body(&format!("c{i}")),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use provider_connection::db::schema::provider_connections as pc;
+    let mut conn = app.pool.get().await.unwrap();
+    let defaults: i64 = pc::table
+        .filter(pc::is_default)
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let all: i64 = pc::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!((defaults, all), (1, 8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_bodies_are_400_naming_the_field_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let path = format!("/tenants/{TENANT}/provider-connections");
+    let cases = [
+        (
+            json!({"provider": "google", "entra_tenant_id": ENTRA, "display_name": "x"}),
+            "provider",
+        ),
+        (
+            json!({"entra_tenant_id": ENTRA, "display_name": "x"}),
+            "provider",
+        ),
+        (
+            json!({"provider": "microsoft", "display_name": "x"}),
+            "entra_tenant_id",
+        ),
+        (
+            json!({"provider": "microsoft", "entra_tenant_id": "not a tenant!", "display_name": "x"}),
+            "entra_tenant_id",
+        ),
+        (
+            json!({"provider": "microsoft", "entra_tenant_id": ENTRA}),
+            "display_name",
+        ),
+        (
+            json!({"provider": "microsoft", "entra_tenant_id": ENTRA, "display_name": "x", "connection_type": "shared"}),
+            "connection_type",
+        ),
+        (
+            json!({"provider": "microsoft", "entra_tenant_id": ENTRA, "display_name": "x", "is_default": "yes"}),
+            "is_default",
+        ),
+        (
+            {
+                let mut body = dedicated_body("x", DEDICATED_SECRET, "dedicated_manual");
+                body["connection_type"] = json!("platform");
+                body
+            },
+            "dedicated_credential",
+        ),
+        (
+            {
+                let mut body = dedicated_body("x", DEDICATED_SECRET, "dedicated_manual");
+                body["dedicated_credential"]["credential_kind"] = json!("certificate");
+                body
+            },
+            "dedicated_credential.credential_kind",
+        ),
+        (json!([1, 2]), "body"),
+    ];
+    for (body, field) in cases {
+        let problem = assert_problem(app.post(&path, &admin(), &body).await, 400).await;
+        assert_eq!(problem["field"], field, "{body}");
+        assert!(!problem.to_string().contains(DEDICATED_SECRET));
+    }
+    let raw = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(admin())
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_problem(raw, 400).await["field"], "body");
+    let text = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(admin())
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_problem(text, 400).await["field"], "Content-Type");
+    let bad_id = app
+        .post_empty("/provider-connections/abc/verification", &admin())
+        .await;
+    assert_eq!(assert_problem(bad_id, 400).await["field"], "connection");
+    assert!(outbox_events(&app.pool).await.is_empty());
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use provider_connection::db::schema::provider_connections as pc;
+    let mut conn = app.pool.get().await.unwrap();
+    let count: i64 = pc::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dedicated_needs_explicit_type_and_the_dedicated_capability() {
+    let app = TestApp::spawn().await;
+    let path = format!("/tenants/{TENANT}/provider-connections");
+    let body = dedicated_body("Dedicated", DEDICATED_SECRET, "dedicated_manual");
+    let refused = app
+        .post(&path, &without(Capability::ManageDedicated), &body)
+        .await;
+    assert_problem(refused, 403).await;
+    let created = app.post(&path, &admin(), &body).await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["connection_type"], "dedicated");
+    assert_eq!(created["effective_app_id"], DEDICATED_APP);
+    assert_eq!(created["credential_source"], "dedicated_manual");
+    assert_eq!(created["migration_review_required"], false);
+    let legacy = app
+        .post(
+            &path,
+            &admin(),
+            &dedicated_body("Legacy", DEDICATED_SECRET, "legacy_migrated"),
+        )
+        .await;
+    let legacy: Value = legacy.json().await.unwrap();
+    assert_eq!(legacy["credential_source"], "legacy_migrated");
+    assert_eq!(legacy["migration_review_required"], true);
+    let audit = audit_rows(&app.pool).await;
+    assert_eq!(audit[0]["outcome"], "denied");
+    assert_eq!(
+        audit[0]["reason"],
+        "missing_capability:provider_connections.manage_dedicated"
+    );
+    assert_eq!(audit.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_required_and_checked() {
+    let app = TestApp::spawn().await;
+    let path = app.url(&format!("/tenants/{TENANT}/provider-connections"));
+    let none = app
+        .client
+        .post(&path)
+        .json(&platform_body("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.headers()["www-authenticate"], "Bearer");
+    assert_problem(none, 401).await;
+    let expired = token_with(
+        json!({"sub": "m", "workspace_id": WORKSPACE, "tenants": [TENANT], "capabilities": ["provider_connections.manage"], "exp": chrono::Utc::now().timestamp() - 3600}),
+    );
+    let forged = security::jwt::mint_hs256("another-secret-that-is-long-enough-0123", "test", &json!({"sub": "m", "workspace_id": WORKSPACE, "iss": ISSUER, "aud": AUDIENCE, "exp": chrono::Utc::now().timestamp() + 60})).unwrap();
+    let no_workspace = token_with(json!({"sub": "m", "tenants": [TENANT]}));
+    for token in [expired, forged, no_workspace, "garbage".to_owned()] {
+        let response = app
+            .post(
+                &format!("/tenants/{TENANT}/provider-connections"),
+                &token,
+                &platform_body("x"),
+            )
+            .await;
+        assert_problem(response, 401).await;
+    }
+    assert!(audit_rows(&app.pool).await.is_empty());
+}
