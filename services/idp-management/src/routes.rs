@@ -23,31 +23,34 @@ pub const BASE: &str = "/idp/v1";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/applications/{application-expression}/identity-providers")
+        web::resource("/applications/{application}/identity-providers")
             .route(web::get().to(list))
             .route(web::put().to(replace_all))
             .route(web::delete().to(delete_all)),
     )
     .service(
-        web::resource(
-            "/applications/{application-expression}/identity-providers/{identity-provider-key}",
-        )
-        .route(web::get().to(get_one))
-        .route(web::put().to(upsert_one))
-        .route(web::delete().to(delete_one)),
+        web::resource("/applications/{application}/identity-providers/{key}")
+            .route(web::get().to(get_one))
+            .route(web::put().to(upsert_one))
+            .route(web::delete().to(delete_one)),
     )
     .service(
-        web::resource("/applications/{application-expression}/public-identity-provider-setup")
+        web::resource("/applications/{application}/public-identity-provider-setup")
             .route(web::get().to(public_setup)),
     )
     .service(web::resource("/identity-provider-setup").route(web::get().to(own_setup)))
-    .service(web::resource("/admin/applications/{application-id}").route(web::put().to(register)))
+    .service(web::resource("/admin/applications/{application}").route(web::put().to(register)))
     .service(web::resource("/admin/revoked-tokens").route(web::post().to(revoke)));
 }
 
-/// A path parameter that must match the contract's key pattern.
+/// A path parameter that must match the contract's key pattern; `name` is the contract's parameter name
+/// (the route segment is named without hyphens, which the router cannot take).
 fn key_param(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
-    let raw = req.match_info().get(name).unwrap_or_default();
+    let segment = match name {
+        "identity-provider-key" => "key",
+        _ => "application",
+    };
+    let raw = req.match_info().get(segment).unwrap_or_default();
     if crate::input::is_key(raw) {
         Ok(raw.to_owned())
     } else {

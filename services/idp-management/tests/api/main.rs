@@ -1,0 +1,13 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+//! Integration tests: each spawns the real service on a random port against a fresh database of its own and the
+//! real RabbitMQ (its own exchange), so they run in parallel.
+
+mod auth;
+mod concurrency;
+mod discovery;
+mod errors;
+mod events;
+mod helpers;
+mod operations;
+mod validation;
