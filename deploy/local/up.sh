@@ -1,51 +1,198 @@
 #!/usr/bin/env bash
 # Starts the whole system on this machine: PostgreSQL and RabbitMQ on loopback (started if down), then every
-# service, each creating and migrating its own database. Prints where each listens and a first credential.
-# Ctrl-C stops everything.
+# service under services/, each creating and migrating its own database. Prints where each listens, where its API
+# docs are, and a first working credential and curl for each. Ctrl-C (or SIGTERM) stops everything gracefully.
+#
+# Demo credentials and keys are generated afresh on every start into $RUN_DIR (mode 700, never committed):
+# identity gets a function key, idp-management and provider-connection HS256 JWT keys (tokens minted with the
+# `mint-jwt` tool of crates/security), idp-management and provider-connection their secret-sealing keys.
+# IDENTITY_SUITE_PROFILE=dev uses the debug build (what CI already compiled) instead of release;
+# IDENTITY_SUITE_SERVICES="identity idp-management" starts only those.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 deploy/local/ensure-infra.sh
 
-echo "building services (release)..." >&2
-cargo build --release --locked --bins >&2
-bin="${CARGO_TARGET_DIR:-target}/release"
+profile="${IDENTITY_SUITE_PROFILE:-release}"
+run_dir="${IDENTITY_SUITE_RUN_DIR:-${TMPDIR:-/tmp}/identity-suite}"
+target="${CARGO_TARGET_DIR:-target}"
+case "$profile" in
+  release) bin="$target/release"; build=(--release) ;;
+  dev) bin="$target/debug"; build=() ;;
+  *) echo "up.sh: IDENTITY_SUITE_PROFILE must be release or dev, not '$profile'" >&2; exit 2 ;;
+esac
 
-export IDENTITY__AUTH__FUNCTION_KEYS="${IDENTITY__AUTH__FUNCTION_KEYS:-local-dev-key}"
-export IDENTITY__LOG__FORMAT="${IDENTITY__LOG__FORMAT:-pretty}"
+# The services present in this checkout, in start order.
+# IDENTITY_SUITE_SERVICES="identity idp-management" starts only those.
+services=()
+for name in ${IDENTITY_SUITE_SERVICES:-identity idp-management provider-connection}; do
+  [[ -f "services/$name/Cargo.toml" ]] && services+=("$name")
+done
+packages=()
+for name in "${services[@]}"; do packages+=(-p "$name"); done
+[[ -f crates/security/src/bin/mint-jwt.rs ]] && packages+=(-p security)
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait || true
-  echo "all services stopped" >&2
+echo "building ${services[*]} ($profile)..." >&2
+cargo build "${build[@]}" --locked --bins "${packages[@]}" >&2
+
+mkdir -p "$run_dir" && chmod 700 "$run_dir"
+umask 077
+random() { head -c "${1:-32}" /dev/urandom | base64 | tr -d '\n/+=' | head -c "${2:-43}"; }
+random_key_b64() { head -c 32 /dev/urandom | base64 | tr -d '\n'; }
+mint() { # secret kid iss aud claims-json
+  "$bin/mint-jwt" --secret "$1" --kid "$2" --iss "$3" --aud "$4" --ttl-secs 86400 --claims "$5"
 }
-trap stop INT TERM EXIT
 
-start() { # name port
-  local name=$1 port=$2
-  BIND_ADDR="127.0.0.1:$port" "$bin/$name" >"/tmp/$name.log" 2>&1 &
+# Per service: a config file in $run_dir (secrets live there, not in the environment of every child) and the
+# credential printed at the end.
+identity_key="$(random 24 32)"
+declare -A notes=()
+# IDENTITY_SUITE_DATABASE_SUFFIX (CI) gives each service a database of its own run: <db><suffix>.
+database_section() { # name
+  [[ -n "${IDENTITY_SUITE_DATABASE_SUFFIX:-}" ]] || return 0
+  printf '[database]\nurl = "postgres://postgres@127.0.0.1:5432/%s%s"\n' "${1//-/_}" "$IDENTITY_SUITE_DATABASE_SUFFIX"
+}
+
+configure_identity() {
+  database_section identity >"$run_dir/identity.toml"
+  cat >>"$run_dir/identity.toml" <<TOML
+[auth]
+function_keys = ["$identity_key"]
+[log]
+format = "${LOG_FORMAT:-pretty}"
+TOML
+  notes[identity]="$(cat <<MSG
+identity (function key; header x-functions-key or ?code=):
+  export IDENTITY_KEY='$identity_key'
+  curl -s -H "x-functions-key: \$IDENTITY_KEY" -H 'content-type: application/json' -d '{"name":"CUSTOMER"}' http://127.0.0.1:8081/api/v1/grouptypes
+  curl -s -H "x-functions-key: \$IDENTITY_KEY" http://127.0.0.1:8081/api/v1/grouptypes
+MSG
+)"
+}
+
+configure_idp_management() {
+  local secret token
+  secret="$(random 48 48)"
+  database_section idp-management >"$run_dir/idp-management.toml"
+  cat >>"$run_dir/idp-management.toml" <<TOML
+[log]
+format = "${LOG_FORMAT:-pretty}"
+[registry]
+applications = ["demo-app"]
+[jwt]
+keys = [{ kid = "local-1", alg = "HS256", secret = "$secret" }]
+[secrets]
+active_key_id = "local-1"
+[secrets.keys]
+local-1 = "$(random_key_b64)"
+TOML
+  token="$(mint "$secret" local-1 iam idp-management \
+    '{"application":"demo-app","actor":"demo-admin","permissions":["idp:read","idp:write"]}')"
+  notes[idp-management]="$(cat <<MSG
+idp-management (bearer JWT: application demo-app, actor demo-admin, idp:read + idp:write; 24 h):
+  export IDP_MANAGEMENT_TOKEN='$token'
+  curl -s -H "Authorization: Bearer \$IDP_MANAGEMENT_TOKEN" http://127.0.0.1:8082/idp/v1/applications/demo-app/identity-providers
+MSG
+)"
+}
+
+configure_provider_connection() {
+  local secret token
+  secret="$(random 48 48)"
+  database_section provider-connection >"$run_dir/provider-connection.toml"
+  cat >>"$run_dir/provider-connection.toml" <<TOML
+[log]
+format = "${LOG_FORMAT:-pretty}"
+[auth]
+keys = [{ kid = "local-1", alg = "HS256", secret = "$secret" }]
+[platform]
+# A placeholder app: consent links and verification need a real Entra application (see docs/CONFIGURATION.md).
+client_id = "00000000-0000-0000-0000-000000000000"
+client_secret = "$(random 32 40)"
+[consent]
+state_secret = "$(random 48 48)"
+[secrets]
+active_key_id = "local-1"
+[secrets.keys]
+local-1 = "$(random_key_b64)"
+TOML
+  token="$(mint "$secret" local-1 https://tenantpilot.local provider-connection \
+    '{"sub":"demo-member","workspace_id":"demo-workspace","tenants":["demo-tenant"],"capabilities":["provider_connections.view","provider_connections.manage","provider_connections.run_verification","provider_connections.manage_dedicated","provider_connections.view_audit"]}')"
+  notes[provider-connection]="$(cat <<MSG
+provider-connection (bearer JWT: member demo-member, workspace demo-workspace, tenant demo-tenant, every capability; 24 h):
+  export PROVIDER_CONNECTION_TOKEN='$token'
+  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" http://127.0.0.1:8083/admin/tenants/demo-tenant/provider-connections
+MSG
+)"
+}
+
+declare -A ports=([identity]=8081 [idp-management]=8082 [provider-connection]=8083)
+pids=()
+names=()
+stopping=0
+stop() {
+  trap - INT TERM
+  stopping=1
+  echo >&2
+  echo "stopping ${names[*]}..." >&2
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  local failed=0 i code
+  for i in "${!pids[@]}"; do
+    code=0
+    wait "${pids[$i]}" || code=$?
+    if [[ $code -eq 0 ]]; then
+      echo "${names[$i]} stopped cleanly" >&2
+    else
+      echo "${names[$i]} exited with status $code; see $run_dir/${names[$i]}.log" >&2
+      failed=1
+    fi
+  done
+  if [[ $failed -eq 0 ]]; then echo "all services stopped" >&2; exit 0; fi
+  exit 1
+}
+trap stop INT TERM
+
+start() { # name
+  local name=$1 port=${ports[$1]}
+  "configure_${name//-/_}"
+  # Own session: a terminal's Ctrl-C reaches only this script, which stops the services with SIGTERM (graceful
+  # drain) rather than letting SIGINT race it.
+  BIND_ADDR="127.0.0.1:$port" setsid "$bin/$name" --config "$run_dir/$name.toml" >"$run_dir/$name.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 60); do
+  names+=("$name")
+  for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
-      echo "$name ready on http://127.0.0.1:$port  (spec: /openapi.yaml, probes: /healthz /readyz, metrics: /metrics, log: /tmp/$name.log)"
+      echo "$name ready on http://127.0.0.1:$port  API docs: http://127.0.0.1:$port/docs/  (spec /openapi.yaml, probes /healthz /readyz, metrics /metrics, log $run_dir/$name.log)"
       return 0
     fi
-    sleep 1
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then
+      echo "$name exited during start-up:" >&2
+      tail -n 20 "$run_dir/$name.log" >&2
+      stop
+    fi
+    sleep 0.5
   done
-  echo "$name did not become ready; see /tmp/$name.log" >&2
-  return 1
+  echo "$name did not become ready in 60 s; see $run_dir/$name.log" >&2
+  stop
 }
 
-start identity 8081
+for name in "${services[@]}"; do start "$name"; done
 
-cat <<MSG
-
-First call (identity, function key from IDENTITY__AUTH__FUNCTION_KEYS):
-  curl -s -H 'x-functions-key: $IDENTITY__AUTH__FUNCTION_KEYS' -H 'content-type: application/json' \\
-       -d '{"name":"CUSTOMER"}' http://127.0.0.1:8081/api/v1/grouptypes
-  curl -s 'http://127.0.0.1:8081/api/v1/grouptypes?code=$IDENTITY__AUTH__FUNCTION_KEYS'
-
-Press Ctrl-C to stop.
-MSG
-wait
+echo
+echo "First calls (credentials are new on every start; keys and configs in $run_dir):"
+for name in "${services[@]}"; do
+  echo
+  echo "${notes[$name]}"
+done
+echo
+echo "Press Ctrl-C to stop."
+while [[ $stopping -eq 0 ]]; do
+  # Wake up for signals; notice a service that died on its own.
+  sleep 1 &
+  wait $! || true
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      echo "${names[$i]} stopped unexpectedly; see $run_dir/${names[$i]}.log" >&2
+      stop
+    fi
+  done
+done
