@@ -4,10 +4,12 @@
 //! [`build`] wires the real dependencies and binds the listener; `main` and the integration tests start the
 //! service the same way.
 
+pub mod connectors;
 pub mod db;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod graph;
 pub mod input;
 pub mod routes;
 pub mod settings;
@@ -43,6 +45,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         pool: foundation.pool.clone(),
     });
     let keys = web::Data::new(ApiKeys::new(settings.auth.function_keys.clone()));
+    let graphs = web::Data::new(graph::Graphs::new(&settings)?);
+    let connector_settings = web::Data::new(settings.connectors.clone());
+    let connector_auth = web::Data::new(connectors::auth::ConnectorAuth::new(
+        &settings.auth.function_keys,
+        &settings.connectors,
+    ));
     let probes = Probes {
         pool: foundation.pool.clone(),
         migrations: &db::MIGRATIONS,
@@ -59,6 +67,26 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             .app_data(keys.clone())
             .app_data(web::PayloadConfig::new(max_body))
             .configure(|cfg| probes::configure(cfg, probes.clone()))
+            // The connector and Graph paths, registered before the directory's scope so they match first.
+            .app_data(graphs.clone())
+            .app_data(connector_settings.clone())
+            .app_data(connector_auth.clone())
+            .service(
+                web::scope(&format!("{}/b2c", routes::BASE))
+                    .wrap(from_fn(connectors::auth::require_connector_auth))
+                    .configure(connectors::b2c::configure)
+                    .configure(graph::configure_b2c),
+            )
+            .service(
+                web::scope(&format!("{}/entra", routes::BASE))
+                    .wrap(from_fn(connectors::auth::require_connector_auth))
+                    .configure(connectors::entra::configure),
+            )
+            .service(
+                web::scope(&format!("{}/aad", routes::BASE))
+                    .wrap(from_fn(require_api_key))
+                    .configure(graph::configure_aad),
+            )
             .service(
                 web::scope(routes::BASE)
                     .wrap(from_fn(require_api_key))

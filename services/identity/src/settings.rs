@@ -16,6 +16,12 @@ pub struct Settings {
     pub bus: BusSettings,
     pub log: LogSettings,
     pub auth: AuthSettings,
+    /// Where Microsoft (token endpoint, Graph) is reached, and the bounds of each call.
+    pub microsoft: microsoft::MicrosoftSettings,
+    /// The B2C / Entra External ID connectors' rules and claim names.
+    pub connectors: crate::connectors::ConnectorSettings,
+    /// The app registrations used to read Graph: `graph.b2c` (B2C tenant) and `graph.aad` (Entra tenant).
+    pub graph: crate::graph::GraphSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,8 +36,13 @@ impl Settings {
             file,
             environment: true,
         };
-        let settings: Self = load(SERVICE, DEFAULTS, sources, &["auth.function_keys"])
-            .map_err(|err| format!("configuration error: {err}"))?;
+        let settings: Self = load(
+            SERVICE,
+            DEFAULTS,
+            sources,
+            &["auth.function_keys", "connectors.allowed_client_ids"],
+        )
+        .map_err(|err| format!("configuration error: {err}"))?;
         settings.check()?;
         Ok(settings)
     }
@@ -61,6 +72,11 @@ impl Settings {
         if self.bus.batch_size < 1 {
             return Err("configuration error: bus.batch_size must be at least 1".to_owned());
         }
+        self.microsoft
+            .check("microsoft")
+            .map_err(|err| format!("configuration error: {err}"))?;
+        self.connectors.check()?;
+        self.graph.check()?;
         Ok(())
     }
 }

@@ -5,7 +5,9 @@
 
 mod assignments;
 mod auth_and_ops;
+mod connectors;
 mod events;
+mod graph;
 mod groups;
 mod grouptypes;
 mod helpers;
