@@ -53,6 +53,9 @@ impl Capability {
     }
 }
 
+/// Longest member, workspace or tenant id accepted from a token (they are stored in audit rows).
+const MAX_CLAIM: usize = 256;
+
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
@@ -113,6 +116,12 @@ impl Caller {
                 "the bearer token must name the member (sub) and the workspace (workspace_id)"
                     .to_owned(),
             ));
+        }
+        let sane = |value: &String| domain::field::optional_text("claim", value, MAX_CLAIM).is_ok();
+        if !(sane(&claims.sub) && sane(&claims.workspace_id) && claims.tenants.iter().all(sane)) {
+            return Err(ApiError::Unauthenticated(format!(
+                "the bearer token's sub, workspace_id and tenants must be printable and at most {MAX_CLAIM} characters"
+            )));
         }
         Ok(Self {
             member: claims.sub,

@@ -52,6 +52,8 @@ struct Job {
 pub struct Verdict {
     pub outcome: &'static str,
     pub health: String,
+    /// Microsoft says the app is not (or no longer) consented in the tenant: granted consent becomes `revoked`.
+    pub consent_revoked: bool,
 }
 
 impl Verdict {
@@ -59,9 +61,16 @@ impl Verdict {
         Self {
             outcome,
             health: health.into(),
+            consent_revoked: false,
         }
     }
 }
+
+/// AADSTS codes meaning the app has no service principal / consent in the tenant.
+const NOT_CONSENTED_CODES: [&str; 3] = ["AADSTS700016", "AADSTS7000229", "AADSTS65001"];
+
+/// Consent states are kept this long after they expire (for investigation), then deleted by the sweep.
+const CONSENT_STATE_RETENTION_HOURS: i64 = 24;
 
 impl Worker {
     /// Works until `stop`: sweeps stuck runs, then drains the queue, then sleeps until woken or the poll interval.
@@ -70,6 +79,9 @@ impl Worker {
         while !stop.is_cancelled() {
             if let Err(err) = self.fail_stuck().await {
                 tracing::warn!(error = %err, "sweeping stuck verification runs failed");
+            }
+            if let Err(err) = self.purge_consent_states().await {
+                tracing::warn!(error = %err, "purging expired consent states failed");
             }
             loop {
                 match self.run_once().await {
@@ -102,6 +114,7 @@ impl Worker {
             outcome = verdict.outcome,
             "verification run finished"
         );
+        metrics::counter!("verification_runs_total", "outcome" => verdict.outcome).increment(1);
         self.record(&job, &verdict).await?;
         Ok(true)
     }
@@ -257,6 +270,18 @@ impl Worker {
         Ok(())
     }
 
+    /// Deletes consent states expired for more than a day; returns how many.
+    pub async fn purge_consent_states(&self) -> Result<usize, DbError> {
+        use crate::db::schema::consent_states;
+        let mut conn = self.pool.get().await?;
+        let cutoff = chrono::Utc::now() - chrono::Duration::hours(CONSENT_STATE_RETENTION_HOURS);
+        Ok(
+            diesel::delete(consent_states::table.filter(consent_states::expires_at.lt(cutoff)))
+                .execute(&mut conn)
+                .await?,
+        )
+    }
+
     /// Fails runs `running` for longer than the timeout, and their connections' pending state.
     pub async fn fail_stuck(&self) -> Result<usize, DbError> {
         let mut conn = self.pool.get().await?;
@@ -290,6 +315,8 @@ impl Worker {
             .await?;
         if failed > 0 {
             tracing::warn!(failed, "failed verification runs stuck past the timeout");
+            metrics::counter!("verification_runs_total", "outcome" => "timed_out")
+                .increment(failed as u64);
         }
         Ok(failed)
     }
@@ -317,6 +344,15 @@ async fn finish_connection(
         .returning(Connection::as_returning())
         .get_result(conn)
         .await?;
+    let updated = if verdict.consent_revoked && updated.consent_status == "granted" {
+        diesel::update(pc::table.find(connection_id))
+            .set(pc::consent_status.eq("revoked"))
+            .returning(Connection::as_returning())
+            .get_result(conn)
+            .await?
+    } else {
+        updated
+    };
     let credential = crate::connections::credential_meta(conn, connection_id).await?;
     let shown: ConnectionView = view(&updated, credential.as_ref(), platform_client_id);
     persistence::outbox::append(
@@ -340,6 +376,24 @@ async fn finish_connection(
 /// `error`.
 fn failure(during: &str, err: &MsError) -> Verdict {
     match err {
+        MsError::InvalidClient { description, .. }
+            if NOT_CONSENTED_CODES.iter().any(|c| description.contains(c)) =>
+        {
+            let code = NOT_CONSENTED_CODES
+                .iter()
+                .find(|c| description.contains(*c))
+                .copied()
+                .unwrap_or_default();
+            Verdict {
+                consent_revoked: true,
+                ..Verdict::new(
+                    "blocked",
+                    format!(
+                        "Blocked: the app is not consented in the tenant ({code}); ask for admin consent again"
+                    ),
+                )
+            }
+        }
         MsError::InvalidClient { code, .. } => Verdict::new(
             "blocked",
             format!("Blocked: Microsoft rejected the app's credentials ({code}) while {during}"),
@@ -377,6 +431,17 @@ mod tests {
             description: "AADSTS7000215".into(),
         };
         assert_eq!(failure("x", &invalid).outcome, "blocked");
+        assert!(!failure("x", &invalid).consent_revoked);
+        let unconsented = MsError::InvalidClient {
+            code: "unauthorized_client".into(),
+            description:
+                "AADSTS700016: Application with identifier 'x' was not found in the directory"
+                    .into(),
+        };
+        let verdict = failure("x", &unconsented);
+        assert_eq!(verdict.outcome, "blocked");
+        assert!(verdict.consent_revoked);
+        assert!(verdict.health.contains("AADSTS700016"));
         assert_eq!(failure("x", &MsError::TenantNotFound).outcome, "blocked");
         assert_eq!(failure("x", &MsError::Timeout).outcome, "error");
         assert_eq!(

@@ -278,3 +278,30 @@ async fn tokens_are_required_and_checked() {
     }
     assert!(audit_rows(&app.pool).await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unprintable_or_oversized_claims_are_401_not_500() {
+    let app = TestApp::spawn().await;
+    for claims in [
+        json!({"sub": "member\u{0}", "workspace_id": WORKSPACE, "tenants": [TENANT], "capabilities": ["provider_connections.manage"]}),
+        json!({"sub": "m", "workspace_id": "w".repeat(300), "tenants": [TENANT], "capabilities": ["provider_connections.manage"]}),
+        json!({"sub": "m", "workspace_id": WORKSPACE, "tenants": [TENANT, "bad\u{7}"], "capabilities": ["provider_connections.manage"]}),
+    ] {
+        let response = app
+            .post(
+                &format!("/tenants/{TENANT}/provider-connections"),
+                &token_with(claims),
+                &platform_body("x"),
+            )
+            .await;
+        assert_problem(response, 401).await;
+    }
+    let nul_tenant = app
+        .post(
+            "/tenants/a%00b/provider-connections",
+            &admin(),
+            &platform_body("x"),
+        )
+        .await;
+    assert_eq!(assert_problem(nul_tenant, 400).await["field"], "tenant");
+}

@@ -440,3 +440,56 @@ async fn the_in_process_worker_fails_stuck_runs_by_itself() {
     let run = app.wait_run(run_id).await;
     assert_eq!(run["status"], "failed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_no_longer_consented_is_blocked_and_consent_becomes_revoked() {
+    let (run, connection) = outcome_of_token_answer(ResponseTemplate::new(400).set_body_json(json!({
+        "error": "unauthorized_client",
+        "error_description": "AADSTS700016: Application with identifier '00000000-0000-4000-8000-0000000000aa' was not found in the directory 'Contoso'.\r\nTrace ID: x",
+        "error_codes": [700016],
+    })))
+    .await;
+    assert_eq!(run["outcome"], "blocked");
+    assert_eq!(connection["consent_status"], "revoked");
+    assert!(
+        connection["health_status"]
+            .as_str()
+            .unwrap()
+            .contains("admin consent again")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_states_are_purged_a_day_after_they_expire() {
+    let app = TestApp::spawn_with(|s| s.verification.worker_enabled = false).await;
+    let id = app.create_platform("Contoso").await["id"].as_i64().unwrap();
+    app.consent_state(id).await;
+    app.consent_state(id).await;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use provider_connection::db::schema::consent_states;
+    let mut conn = app.pool.get().await.unwrap();
+    let old: uuid::Uuid = consent_states::table
+        .select(consent_states::nonce)
+        .first(&mut conn)
+        .await
+        .unwrap();
+    diesel::update(consent_states::table.find(old))
+        .set(consent_states::expires_at.eq(chrono::Utc::now() - chrono::Duration::hours(25)))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let worker = provider_connection::worker(
+        &app.settings,
+        app.pool.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+    )
+    .unwrap();
+    assert_eq!(worker.purge_consent_states().await.unwrap(), 1);
+    let left: i64 = consent_states::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+}
