@@ -32,3 +32,45 @@ pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) ->
 pub fn provider_subject(application_id: &str, key: &str) -> String {
     format!("{application_id}/{key}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_is_in_the_asyncapi_catalogue() {
+        let catalogue: serde_json::Value = serde_norway::from_str(contracts::EVENTS).unwrap();
+        let addresses: Vec<&str> = catalogue["channels"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|channel| channel["address"].as_str())
+            .collect();
+        for event_type in ALL {
+            assert!(
+                addresses.contains(event_type),
+                "{event_type} missing from specs/events.asyncapi.yaml"
+            );
+        }
+    }
+
+    #[test]
+    fn the_contract_documents_the_extensions() {
+        let spec: serde_json::Value = serde_norway::from_str(contracts::IDP_MANAGEMENT).unwrap();
+        for path in [
+            "/idp/v1/admin/applications/{application}",
+            "/idp/v1/admin/revoked-tokens",
+        ] {
+            assert_eq!(spec["paths"][path]["x-extension"], true, "{path}");
+        }
+        let codes =
+            spec["components"]["schemas"]["IamIdpErrorCodeExtensionsV1"]["enum"].to_string();
+        for code in [
+            "IAM_IDP_CHANGE_CONFLICT",
+            "MEDIA_TYPE_UNSUPPORTED",
+            "MEDIA_TYPE_NOT_ACCEPTABLE",
+        ] {
+            assert!(codes.contains(code), "{code}");
+        }
+    }
+}

@@ -355,7 +355,6 @@ async fn register(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if !caller.has(ADMIN) {
         return Err(ApiError::MissingPermission(ADMIN));
     }
-    media::negotiate(&req, JSON)?;
     let (app, created) = store::register(&state.pool, &application, &caller.actor).await?;
     let body = serde_json::json!({
         "applicationId": app.application_id,

@@ -373,3 +373,35 @@ async fn admin_registration_is_idempotent_and_configured_applications_exist() {
         .unwrap();
     assert_error(r, 400, "INPUT_MALFORMED").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_the_contract_are_served_without_a_token() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .client
+        .get(format!("{}/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let spec: Value = r.json().await.unwrap();
+    assert_eq!(
+        spec["info"]["title"],
+        "IAM Identity Provider Management API Specification"
+    );
+    assert!(spec["paths"]["/idp/v1/admin/revoked-tokens"].is_object());
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
