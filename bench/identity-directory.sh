@@ -36,8 +36,22 @@ TYPEID=$(curl -fsS -H "x-functions-key: $KEY" -H 'content-type: application/json
   http://127.0.0.1:$PORT/api/v1/grouptypes | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 psql $PG -d identity_bench -qc "INSERT INTO groups (id, name, typeid, localid)
   SELECT gen_random_uuid(), 'seed-' || g, $TYPEID, 'L' || (g % 1000) FROM generate_series(1, 10000) g"
+# 10,000 users, 10 permissions, 30,000 assignments, so list plans are those of a populated directory.
+psql $PG -d identity_bench -qc "INSERT INTO users (oid, email) SELECT gen_random_uuid(), 'u' || g || '@bench.test' FROM generate_series(1, 10000) g"
+psql $PG -d identity_bench -qc "INSERT INTO permissions (id, name) SELECT gen_random_uuid(), 'perm-' || g FROM generate_series(1, 10) g"
+psql $PG -d identity_bench -qc "INSERT INTO group_user_permissions (userid, groupid, permissionid)
+  SELECT u.oid, g.id, p.id FROM (SELECT oid, row_number() OVER () rn FROM users) u
+  JOIN (SELECT id, row_number() OVER () rn FROM groups) g ON g.rn = u.rn
+  CROSS JOIN (SELECT id FROM permissions LIMIT 3) p"
 IDS_FILE=$(mktemp)
 psql $PG -d identity_bench -Atc "SELECT id FROM groups ORDER BY random() LIMIT 2000" >"$IDS_FILE"
+WRITE_SQL=$(mktemp --suffix=.sql)
+cat >"$WRITE_SQL" <<SQL
+BEGIN;
+INSERT INTO groups (id, name, typeid, localid) VALUES (gen_random_uuid(), 'raw-' || gen_random_uuid(), $TYPEID, 'L1');
+INSERT INTO outbox (event_id, event_type, subject, envelope) VALUES (gen_random_uuid(), 'bench.raw', 'x', '{"data":{}}');
+COMMIT;
+SQL
 sleep 2
 RSS_IDLE=$(ps -o rss= -p $PID | tr -d ' ')
 
@@ -61,13 +75,26 @@ sample_rss() { # prints max RSS (kB) of $PID while the command in "$@" runs
     (cd /tmp && pgbench $PG -S -M prepared -c $CONNS -j 2 -T "$DURATION" -l --log-prefix=/tmp/pgbench_log pgbench_bench 2>&1) |
       grep -E '^tps|latency average' | sed 's/^/PGBENCH /'
     echo "PGBENCH_P99_MS $(cat /tmp/pgbench_log.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.99)]/1000}')"
+    # Write floor: the same statements POST /groups commits (group row + outbox row, NOTIFY trigger), raw SQL.
+    (cd /tmp && pgbench $PG -n -M prepared -c $CONNS -j 2 -T "$DURATION" -f "$WRITE_SQL" identity_bench 2>&1) |
+      grep -E '^tps' | sed 's/^/PGWRITE /'
     IDS_FILE=$IDS_FILE KEY=$KEY sample_rss wrk -t2 -c$CONNS -d"${DURATION}s" --latency -s bench/lua/get_group.lua \
       http://127.0.0.1:$PORT | sed 's/^/GET /'
     RUN=$run-$RANDOM TYPEID=$TYPEID KEY=$KEY sample_rss wrk -t2 -c$CONNS -d"${DURATION}s" --latency -s bench/lua/post_group.lua \
       http://127.0.0.1:$PORT | sed 's/^/POST /'
   done
+  echo "== plans of the list queries at 10k groups (each must be an index scan)"
+  for q in "SELECT * FROM groups ORDER BY id LIMIT 100 OFFSET 0" \
+           "SELECT * FROM groups WHERE typeid = $TYPEID ORDER BY id LIMIT 100" \
+           "SELECT * FROM groups WHERE typeid = $TYPEID AND localid = 'L7' ORDER BY id LIMIT 100" \
+           "SELECT * FROM groups WHERE localid = 'L7' ORDER BY id LIMIT 100" \
+           "SELECT * FROM groups WHERE id IN (SELECT groupid FROM group_user_permissions WHERE userid = '00000000-0000-0000-0000-000000000001') ORDER BY id" \
+           "SELECT * FROM users WHERE oid IN (SELECT userid FROM group_user_permissions WHERE groupid = '00000000-0000-0000-0000-000000000001') ORDER BY oid"; do
+    echo "PLAN $q"
+    psql $PG -d identity_bench -Atc "ANALYZE; EXPLAIN (COSTS OFF) $q" | sed 's/^/PLAN   /'
+  done
   echo "OUTBOX_PENDING_AT_END $(psql $PG -d identity_bench -Atc 'SELECT count(*) FROM outbox WHERE delivered_at IS NULL')"
   echo "OUTBOX_TOTAL $(psql $PG -d identity_bench -Atc 'SELECT count(*) FROM outbox')"
 } | tee "$OUT"
-rm -f "$IDS_FILE"
+rm -f "$IDS_FILE" "$WRITE_SQL"
 python3 bench/summarize.py "$OUT"

@@ -13,6 +13,7 @@ def main(path: str) -> None:
     text = open(path).read()
     pg_tps = [float(x) for x in re.findall(r"PGBENCH tps = ([\d.]+)", text)]
     pg_p99 = [float(x) for x in re.findall(r"PGBENCH_P99_MS ([\d.]+)", text)]
+    pg_write = [float(x) for x in re.findall(r"PGWRITE tps = ([\d.]+)", text)]
     rows = {}
     for kind in ("GET", "POST"):
         rps = [float(x) for x in re.findall(rf"^{kind} Requests/sec:\s+([\d.]+)", text, re.M)]
@@ -25,11 +26,18 @@ def main(path: str) -> None:
     print(f"| workload | req/s (median) | p99 ms (median) | vs pgbench -S tps | peak RSS MiB | runs (req/s) |")
     print("|---|---|---|---|---|---|")
     print(f"| pgbench -S -M prepared, 16 clients | {med(pg_tps):.0f} | {med(pg_p99):.2f} | 1.00 | - | {', '.join(f'{x:.0f}' for x in pg_tps)} |")
+    if pg_write:
+        print(f"| raw SQL of POST /groups (insert + outbox, pgbench -f), 16 clients | {med(pg_write):.0f} | - | {med(pg_write) / med(pg_tps):.2f} | - | {', '.join(f'{x:.0f}' for x in pg_write)} |")
     for kind, label in (("GET", "GET /groups/{groupid}"), ("POST", "POST /groups")):
         rps, p99, rss, non2xx = rows[kind]
         note = f" (non-2xx: {', '.join(non2xx)})" if non2xx else ""
         print(f"| {label}, 16 connections | {med(rps):.0f} | {med(p99):.2f} | {med(rps) / med(pg_tps):.2f} | {max(rss) / 1024:.1f} | {', '.join(f'{x:.0f}' for x in rps)}{note} |")
     print(f"\nidle RSS: {idle / 1024:.1f} MiB")
+    if pg_write and rows["POST"][0]:
+        print(f"POST /groups vs its raw SQL floor: {med(rows['POST'][0]) / med(pg_write):.2f}")
+    plans = re.findall(r"^PLAN   (.*)$", text, re.M)
+    seq = [p for p in plans if "Seq Scan" in p]
+    print(f"list query plans: {len(plans)} plan lines, sequential scans: {len(seq)}")
 
 
 if __name__ == "__main__":
