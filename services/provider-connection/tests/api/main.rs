@@ -9,5 +9,6 @@ mod consent;
 mod create;
 mod dedicated;
 mod helpers;
+mod ops;
 mod secrets;
 mod verification;
