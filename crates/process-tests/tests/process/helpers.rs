@@ -12,19 +12,70 @@ pub struct Kind {
     /// The `<SERVICE>` of `<SERVICE>__SECTION__KEY`.
     pub prefix: &'static str,
     pub spec: &'static str,
-    /// Settings without which the service refuses to start (credentials), as `SECTION__KEY` -> value.
-    pub required: &'static [(&'static str, &'static str)],
+    /// A `--config` file (TOML) for settings the environment cannot express (lists of tables); empty for none.
+    pub config: &'static str,
+    /// Settings without which the service refuses to start: `SECTION__KEY`, its value, and what the error line
+    /// must name when it is missing.
+    pub required: &'static [(&'static str, &'static str, &'static str)],
 }
 
 /// The function key the identity process is started with.
 pub const IDENTITY_KEY: &str = "process-test-key";
 
-pub const KINDS: &[Kind] = &[Kind {
-    name: "identity",
-    prefix: "IDENTITY",
-    spec: contracts::IDENTITY,
-    required: &[("AUTH__FUNCTION_KEYS", IDENTITY_KEY)],
-}];
+pub const KINDS: &[Kind] = &[
+    Kind {
+        name: "identity",
+        prefix: "IDENTITY",
+        spec: contracts::IDENTITY,
+        config: "",
+        required: &[(
+            "AUTH__FUNCTION_KEYS",
+            IDENTITY_KEY,
+            "IDENTITY__AUTH__FUNCTION_KEYS",
+        )],
+    },
+    Kind {
+        name: "idp-management",
+        prefix: "IDP_MANAGEMENT",
+        spec: contracts::IDP_MANAGEMENT,
+        config: r#"
+[jwt]
+keys = [{ kid = "process-test", alg = "HS256", secret = "process-test-hs256-secret-0123456789abcdef" }]
+[secrets.keys]
+k1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+"#,
+        required: &[("SECRETS__ACTIVE_KEY_ID", "k1", "secrets")],
+    },
+    Kind {
+        name: "provider-connection",
+        prefix: "PROVIDER_CONNECTION",
+        spec: contracts::PROVIDER_CONNECTION,
+        config: r#"
+[auth]
+keys = [{ kid = "process-test", alg = "HS256", secret = "process-test-hs256-secret-0123456789abcdef" }]
+[secrets.keys]
+k1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+"#,
+        required: &[
+            ("SECRETS__ACTIVE_KEY_ID", "k1", "secrets"),
+            (
+                "PLATFORM__CLIENT_ID",
+                "00000000-0000-0000-0000-000000000001",
+                "platform.client_id",
+            ),
+            (
+                "PLATFORM__CLIENT_SECRET",
+                "process-test-platform-secret",
+                "platform.client_secret",
+            ),
+            (
+                "CONSENT__STATE_SECRET",
+                "process-test-consent-state-secret-0123456789",
+                "consent.state_secret",
+            ),
+        ],
+    },
+];
 
 /// The kinds whose crate exists under `services/` (a service being written elsewhere joins when it lands).
 pub fn present() -> Vec<&'static Kind> {
@@ -66,12 +117,36 @@ pub struct ServiceProcess {
     pub address: String,
     child: Child,
     log: PathBuf,
+    _config: Option<ConfigFile>,
 }
 
 /// How a process is started: the test's own database, exchange and port, plus extra settings.
 pub struct Launch {
     pub kind: &'static Kind,
     pub env: Vec<(String, String)>,
+    /// `--config FILE` when the kind has a config file.
+    pub args: Vec<String>,
+    config: Option<ConfigFile>,
+}
+
+/// A `--config` file of the test's own, removed with it.
+pub struct ConfigFile(PathBuf);
+
+impl ConfigFile {
+    fn write(text: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "process-test-{}.toml",
+            test_support::unique_suffix()
+        ));
+        std::fs::write(&path, text).expect("config file");
+        Self(path)
+    }
+}
+
+impl Drop for ConfigFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 impl Launch {
@@ -95,10 +170,20 @@ impl Launch {
         ] {
             env.push((format!("{}__{key}", kind.prefix), value));
         }
-        for (key, value) in kind.required {
+        for (key, value, _) in kind.required {
             env.push((format!("{}__{key}", kind.prefix), (*value).to_owned()));
         }
-        Self { kind, env }
+        let config = (!kind.config.is_empty()).then(|| ConfigFile::write(kind.config));
+        let args = config
+            .iter()
+            .flat_map(|file| ["--config".to_owned(), file.0.display().to_string()])
+            .collect();
+        Self {
+            kind,
+            env,
+            args,
+            config,
+        }
     }
 
     /// Sets (or replaces) one variable.
@@ -125,6 +210,7 @@ impl Launch {
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
         let child = Command::new(binary(self.kind.name))
+            .args(&self.args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -139,6 +225,7 @@ impl Launch {
             address: format!("http://127.0.0.1:{port}"),
             child,
             log,
+            _config: self.config,
         }
     }
 }
@@ -224,7 +311,7 @@ impl Drop for ServiceProcess {
 /// Runs the binary to completion with `args` and only `env` (a start-up that must fail fast); returns (code, stdout, stderr).
 pub fn run_to_exit(
     kind: &Kind,
-    args: &[&str],
+    args: &[String],
     env: &[(String, String)],
     bound: Duration,
 ) -> (Option<i32>, String, String) {

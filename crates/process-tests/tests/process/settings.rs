@@ -45,7 +45,7 @@ async fn a_bad_setting_is_one_clear_line_and_a_failed_exit() {
         let env: Vec<_> = dedup_last(zero_pool.collect());
         assert_one_line_naming(
             kind.name,
-            run_to_exit(kind, &[], &env, bound),
+            run_to_exit(kind, &base.args, &env, bound),
             &["database.pool_size"],
         );
 
@@ -57,21 +57,18 @@ async fn a_bad_setting_is_one_clear_line_and_a_failed_exit() {
         let env: Vec<_> = dedup_last(not_a_number.collect());
         assert_one_line_naming(
             kind.name,
-            run_to_exit(kind, &[], &env, bound),
+            run_to_exit(kind, &base.args, &env, bound),
             &["http.workers"],
         );
 
-        for (key, _) in kind.required {
+        for (key, _, named) in kind.required {
             let variable = format!("{}__{key}", kind.prefix);
             let launch = Launch::new(kind, &database).unset(&variable);
-            assert_one_line_naming(
-                kind.name,
-                run_to_exit(kind, &[], &launch.env, bound),
-                &[&variable],
-            );
+            let outcome = run_to_exit(kind, &launch.args, &launch.env, bound);
+            assert_one_line_naming(kind.name, outcome, &[named]);
         }
 
-        let usage = run_to_exit(kind, &["--bogus"], &base.env, bound);
+        let usage = run_to_exit(kind, &["--bogus".to_owned()], &base.env, bound);
         assert_one_line_naming(kind.name, usage, &["--bogus", "usage"]);
     }
 }
