@@ -86,12 +86,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     )?);
     if settings.verification.worker_enabled {
         let stop = foundation.background.token();
-        foundation.background.spawn(worker.run(stop));
+        foundation.background.spawn(Arc::clone(&worker).run(stop));
     }
     let state = web::Data::new(AppState {
         pool: foundation.pool.clone(),
         verifier: JwtVerifier::new(&settings.auth)?,
-        secrets: Arc::new(SecretBox::new(&settings.secrets)?),
+        secrets: Arc::clone(&worker.secrets),
         platform_client_id: settings.platform.client_id.clone(),
         consent_signer: consent::StateSigner::new(
             &settings.consent.state_secret,
