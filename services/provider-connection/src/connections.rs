@@ -87,6 +87,7 @@ pub fn effective_app(
     }
 }
 
+/// The API's representation of a connection (never a secret).
 pub fn view(
     row: &Connection,
     credential: Option<&CredentialMeta>,
@@ -304,6 +305,9 @@ pub fn tenant_param(raw: &str) -> Result<String, ApiError> {
     Ok(raw.to_owned())
 }
 
+/// `POST /tenants/{tenant}/provider-connections`: `manage` (plus `manage_dedicated` for a dedicated one). A new
+/// default demotes the previous default of the tenant and provider under a per-tenant advisory lock, so two
+/// concurrent creates cannot both stay default.
 pub async fn create(
     state: &AppState,
     caller: &Caller,
@@ -443,6 +447,8 @@ fn app_changed_values() -> AppReset {
     )
 }
 
+/// `PUT .../connection-type`: `manage_dedicated` and the confirmation header. When the effective app changes,
+/// consent and verification start over.
 pub async fn change_type(
     state: &AppState,
     caller: &Caller,

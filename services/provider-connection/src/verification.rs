@@ -50,6 +50,7 @@ fn blocked_reason(row: &Connection, has_app: bool) -> Option<&'static str> {
     }
 }
 
+/// `POST .../verification`: `run_verification`. Always 202: started, deduped, scope_busy or blocked.
 pub async fn start(state: &AppState, caller: &Caller, id: i64) -> Result<StartResponse, ApiError> {
     let mut conn = conn(state).await?;
     let answer = conn
