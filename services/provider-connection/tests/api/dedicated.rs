@@ -232,3 +232,85 @@ async fn a_legacy_credential_needs_review_until_a_verification_succeeds() {
     );
     assert_eq!(app.connection(id).await["migration_review_required"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_sealed_under_an_old_key_still_open_after_key_rotation() {
+    use base64::Engine as _;
+    use std::sync::Arc;
+    let app = TestApp::spawn_with(|s| s.verification.worker_enabled = false).await;
+    app.fake_token(DEDICATED_SECRET, &[REQUIRED_ROLE]).await;
+    app.fake_graph_ok().await;
+    let id = app.create_dedicated(TENANT, "dedicated_manual").await["id"]
+        .as_i64()
+        .unwrap();
+    app.grant_consent(id).await;
+    let started: Value = app
+        .post_empty(
+            &format!("/provider-connections/{id}/verification"),
+            &admin(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A replica configured after the rotation: k2 seals, k1 is kept only to open older rows.
+    let mut rotated = app.settings.clone();
+    rotated.secrets.active_key_id = "k2".to_owned();
+    rotated.secrets.keys.insert(
+        "k2".to_owned(),
+        base64::engine::general_purpose::STANDARD.encode([9u8; 32]),
+    );
+    let worker = provider_connection::worker(
+        &rotated,
+        app.pool.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+    )
+    .unwrap();
+    assert!(worker.run_once().await.unwrap());
+    let run = app
+        .wait_run(started["operation_run_id"].as_i64().unwrap())
+        .await;
+    assert_eq!(run["outcome"], "healthy", "{run}");
+    // The token was requested with the dedicated app, not the platform one.
+    let requests = app.microsoft.received_requests().await.unwrap();
+    let token = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/oauth2/v2.0/token"))
+        .unwrap();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&token.body)
+        .into_owned()
+        .collect();
+    assert!(
+        form.contains(&("client_id".into(), DEDICATED_APP.into())),
+        "{form:?}"
+    );
+    // Without the old key the row cannot be opened: the run is an error, not a crash.
+    let mut lost = rotated.clone();
+    lost.secrets.keys.remove("k1");
+    let started: Value = app
+        .post_empty(
+            &format!("/provider-connections/{id}/verification"),
+            &admin(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let worker = provider_connection::worker(
+        &lost,
+        app.pool.clone(),
+        Arc::new(tokio::sync::Notify::new()),
+    )
+    .unwrap();
+    assert!(worker.run_once().await.unwrap());
+    let run = app
+        .wait_run(started["operation_run_id"].as_i64().unwrap())
+        .await;
+    assert_eq!(run["outcome"], "error");
+    assert!(
+        run["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be decrypted")
+    );
+}
