@@ -5,6 +5,7 @@
 //! service the same way.
 
 pub mod auth;
+pub mod check;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub policy: input::UrlPolicy,
     /// Largest request body, in bytes.
     pub max_body: usize,
+    /// HTTP client of the configuration check.
+    pub checker: reqwest::Client,
 }
 
 /// Builds the service: shared foundation, the configured applications registered, then the routes.
@@ -64,6 +67,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             allow_http_loopback: settings.validation.allow_http_loopback,
         },
         max_body: settings.http.max_body_bytes,
+        checker: check::client(std::time::Duration::from_millis(settings.checks.timeout_ms))?,
     });
     let probes = Probes {
         pool: foundation.pool.clone(),

@@ -38,6 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/applications/{application}/public-identity-provider-setup")
             .route(web::get().to(public_setup)),
     )
+    .service(
+        web::resource("/applications/{application}/identity-provider-checks")
+            .route(web::post().to(check_configuration)),
+    )
     .service(web::resource("/identity-provider-setup").route(web::get().to(own_setup)))
     .service(web::resource("/admin/applications/{application}").route(web::put().to(register)))
     .service(web::resource("/admin/revoked-tokens").route(web::post().to(revoke)));
@@ -431,4 +435,33 @@ async fn revoke(
         }
         _ => Err(ApiError::Malformed(details)),
     }
+}
+
+/// Extension: dry-run check of a configuration (`ApplicationIdentityProviderInWithoutKeyV1`); `idp:write` on the
+/// application. Schema violations are 400 as for a PUT; a configuration that cannot work, or whose issuer does
+/// not answer as it must, is a 200 report with failed checks. Nothing is stored.
+async fn check_configuration(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, _application) = caller_for(&req, &state, WRITE).await?;
+    media::content_type(&req, JSON)?;
+    media::negotiate(&req, JSON)?;
+    let body = media::read_body(payload, state.max_body).await?;
+    let report = match crate::input::single(media::object(&body)?, "check", state.policy) {
+        Ok(input) => crate::check::run(&state.checker, state.policy, &input).await,
+        Err(ApiError::ConfigMalformed(details)) => crate::check::Report::of(
+            details
+                .into_iter()
+                .map(|d| crate::check::Check {
+                    name: "configuration",
+                    ok: false,
+                    message: format!("{}: {}", d.field, d.message),
+                })
+                .collect(),
+        ),
+        Err(other) => return Err(other),
+    };
+    Ok(HttpResponse::Ok().json(report))
 }

@@ -21,6 +21,7 @@ pub struct Settings {
     pub secrets: SecretBoxSettings,
     pub registry: RegistrySettings,
     pub validation: ValidationSettings,
+    pub checks: CheckSettings,
 }
 
 /// Applications known from configuration (the admin endpoint registers more at run time).
@@ -33,6 +34,13 @@ pub struct RegistrySettings {
 pub struct ValidationSettings {
     /// Accept `http://` provider URLs on loopback hosts.
     pub allow_http_loopback: bool,
+}
+
+/// The configuration check (extension).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckSettings {
+    /// Time budget of each HTTP call, in milliseconds.
+    pub timeout_ms: u64,
 }
 
 impl Settings {

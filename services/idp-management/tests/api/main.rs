@@ -4,6 +4,7 @@
 //! real RabbitMQ (its own exchange), so they run in parallel.
 
 mod auth;
+mod checks;
 mod concurrency;
 mod discovery;
 mod errors;
