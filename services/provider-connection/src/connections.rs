@@ -13,6 +13,7 @@ use crate::events::{self, event};
 use crate::input::{ConnectionType, CreateInput, CredentialInput};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::FieldError;
 use persistence::{DbError, PooledConn};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -198,6 +199,28 @@ pub(crate) async fn authorize(
     Ok(Ok(row))
 }
 
+/// Refuses (and audits) an authorized call whose body was invalid, naming the field in the audit reason.
+pub(crate) async fn refuse_invalid<T>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    row: &Connection,
+    action: &'static str,
+    input: Result<T, FieldError>,
+) -> QueryResult<Result<T, ApiError>> {
+    match input {
+        Ok(input) => Ok(Ok(input)),
+        Err(invalid) => {
+            let reason = format!("invalid_input:{}", invalid.field);
+            audit::record(
+                conn,
+                Decision::by(caller, action, Some(&row.tenant), Some(row.id)).denied(&reason),
+            )
+            .await?;
+            Ok(Err(invalid.into()))
+        }
+    }
+}
+
 /// Refuses (and audits) a destructive call whose confirmation header does not name the connection.
 pub(crate) async fn confirm(
     conn: &mut AsyncPgConnection,
@@ -312,7 +335,7 @@ pub async fn create(
     state: &AppState,
     caller: &Caller,
     tenant: &str,
-    input: CreateInput,
+    input: Result<CreateInput, FieldError>,
 ) -> Result<ConnectionView, ApiError> {
     let mut conn = conn(state).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -323,7 +346,23 @@ pub async fn create(
                 "tenant {tenant} is not accessible"
             ))));
         }
-        let mut needs = vec![Capability::Manage];
+        if !caller.has(Capability::Manage) {
+            let reason = format!("missing_capability:{}", Capability::Manage.as_str());
+            audit::record(conn, decision().denied(&reason)).await?;
+            return Ok(Outcome::Refused(ApiError::Forbidden(format!(
+                "creating a connection needs the {} capability",
+                Capability::Manage.as_str()
+            ))));
+        }
+        let input = match input {
+            Ok(input) => input,
+            Err(invalid) => {
+                let reason = format!("invalid_input:{}", invalid.field);
+                audit::record(conn, decision().denied(&reason)).await?;
+                return Ok(Outcome::Refused(invalid.into()));
+            }
+        };
+        let mut needs = vec![];
         if input.connection_type == ConnectionType::Dedicated {
             needs.push(Capability::ManageDedicated);
         }
@@ -453,7 +492,7 @@ pub async fn change_type(
     state: &AppState,
     caller: &Caller,
     id: i64,
-    target: ConnectionType,
+    target: Result<ConnectionType, FieldError>,
     confirmation: Option<&str>,
 ) -> Result<ConnectionView, ApiError> {
     let mut conn = conn(state).await?;
@@ -468,6 +507,10 @@ pub async fn change_type(
         .await?
         {
             Ok(row) => row,
+            Err(refusal) => return Ok(Outcome::Refused(refusal)),
+        };
+        let target = match refuse_invalid(conn, caller, &row, actions::CHANGE_TYPE, target).await? {
+            Ok(target) => target,
             Err(refusal) => return Ok(Outcome::Refused(refusal)),
         };
         if let Err(refusal) =
@@ -529,7 +572,7 @@ pub async fn put_credential(
     state: &AppState,
     caller: &Caller,
     id: i64,
-    input: CredentialInput,
+    input: Result<CredentialInput, FieldError>,
 ) -> Result<ConnectionView, ApiError> {
     let mut conn = conn(state).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -543,6 +586,11 @@ pub async fn put_credential(
         .await?
         {
             Ok(row) => row,
+            Err(refusal) => return Ok(Outcome::Refused(refusal)),
+        };
+        let input = match refuse_invalid(conn, caller, &row, actions::PUT_CREDENTIAL, input).await?
+        {
+            Ok(input) => input,
             Err(refusal) => return Ok(Outcome::Refused(refusal)),
         };
         if row.connection_type != ConnectionType::Dedicated.as_str() {

@@ -55,15 +55,25 @@ fn id(field: &str, raw: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| FieldError::new(field, "must be a positive integer").into())
 }
 
-/// The body, if its declared media type is JSON (an absent `Content-Type` is taken as JSON).
-fn json<'a>(req: &HttpRequest, body: &'a [u8]) -> Result<&'a [u8], ApiError> {
+/// The body parsed by `parse`, if its declared media type is JSON (an absent `Content-Type` is taken as JSON).
+/// The result goes to the use case, which authorizes first: an unauthorized caller learns nothing from
+/// validation, and a rejected body is an audited decision like any other.
+fn body<T>(
+    req: &HttpRequest,
+    body: &[u8],
+    parse: impl FnOnce(&[u8]) -> Result<T, FieldError>,
+) -> Result<T, FieldError> {
+    parse(json(req, body)?)
+}
+
+fn json<'a>(req: &HttpRequest, body: &'a [u8]) -> Result<&'a [u8], FieldError> {
     let declared = req
         .headers()
         .get(CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase());
     match declared {
         Some(media) if !(media.starts_with("application/json") || media.contains("+json")) => {
-            Err(FieldError::new("Content-Type", "must be application/json").into())
+            Err(FieldError::new("Content-Type", "must be application/json"))
         }
         _ => Ok(body),
     }
@@ -84,7 +94,7 @@ async fn create(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = connections::tenant_param(&path)?;
-    let input = CreateInput::parse(json(&req, &body)?)?;
+    let input = self::body(&req, &body, CreateInput::parse);
     let created = connections::create(&state, &caller, &tenant, input).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -136,7 +146,7 @@ async fn change_type(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id("connection", &path)?;
-    let target = connection_type_body(json(&req, &body)?)?;
+    let target = self::body(&req, &body, connection_type_body);
     let shown =
         connections::change_type(&state, &caller, id, target, confirmation(&req).as_deref())
             .await?;
@@ -151,7 +161,7 @@ async fn put_credential(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id("connection", &path)?;
-    let input = CredentialInput::parse(json(&req, &body)?)?;
+    let input = self::body(&req, &body, CredentialInput::parse);
     Ok(HttpResponse::Ok().json(connections::put_credential(&state, &caller, id, input).await?))
 }
 

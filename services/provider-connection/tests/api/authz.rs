@@ -292,3 +292,78 @@ async fn the_audit_trail_is_readable_per_tenant_newest_first() {
         .await;
     assert_eq!(assert_problem(bad, 400).await["field"], "limit");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_comes_before_validation_and_rejected_bodies_are_audited() {
+    let app = TestApp::spawn().await;
+    let id = app.create_dedicated(TENANT, "dedicated_manual").await["id"]
+        .as_i64()
+        .unwrap();
+    let bad = json!({"provider": "google"});
+    let path = format!("/tenants/{TENANT}/provider-connections");
+    assert_problem(
+        app.post(&path, &without(Capability::Manage), &bad).await,
+        403,
+    )
+    .await;
+    let foreign = token_for(&Capability::ALL, &[OTHER_TENANT]);
+    assert_problem(app.post(&path, &foreign, &bad).await, 404).await;
+    let credential_path = format!("/provider-connections/{id}/dedicated-credential");
+    let refused = app
+        .send(
+            Method::PUT,
+            &credential_path,
+            &without(Capability::ManageDedicated),
+            Some(&bad),
+            &[],
+        )
+        .await;
+    assert_problem(refused, 403).await;
+    let type_path = format!("/provider-connections/{id}/connection-type");
+    let refused = app
+        .send(Method::PUT, &type_path, &foreign, Some(&bad), &[])
+        .await;
+    assert_problem(refused, 404).await;
+
+    let invalid = assert_problem(app.post(&path, &admin(), &bad).await, 400).await;
+    assert_eq!(invalid["field"], "provider");
+    let invalid = app
+        .send(
+            Method::PUT,
+            &type_path,
+            &admin(),
+            Some(&json!({"connection_type": "shared"})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        assert_problem(invalid, 400).await["field"],
+        "connection_type"
+    );
+    let invalid = app
+        .send(
+            Method::PUT,
+            &credential_path,
+            &admin(),
+            Some(&json!({"credential_kind": "client_secret"})),
+            &[],
+        )
+        .await;
+    assert_eq!(assert_problem(invalid, 400).await["field"], "client_id");
+    let reasons: Vec<String> = audit_rows(&app.pool)
+        .await
+        .iter()
+        .filter_map(|r| r["reason"].as_str().map(str::to_owned))
+        .collect();
+    for expected in [
+        "invalid_input:provider",
+        "invalid_input:connection_type",
+        "invalid_input:client_id",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r == expected),
+            "{expected} in {reasons:?}"
+        );
+    }
+    assert_eq!(app.connection(id).await["connection_type"], "dedicated");
+}
