@@ -529,7 +529,8 @@ pub async fn register(
     .await
 }
 
-/// Puts a token id on the revocation list (idempotent).
+/// Puts a token id on the revocation list (idempotent), and drops entries of tokens expired for a day (such a
+/// token is refused as expired anyway), so the list stays small.
 pub async fn revoke(
     pool: &Pool,
     jti: &str,
@@ -537,6 +538,10 @@ pub async fn revoke(
     actor: &str,
 ) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
+    let horizon = Utc::now() - chrono::Duration::days(1);
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(horizon)))
+        .execute(&mut conn)
+        .await?;
     diesel::insert_into(revoked_tokens::table)
         .values((
             revoked_tokens::jti.eq(jti),

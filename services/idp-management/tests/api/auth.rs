@@ -250,3 +250,39 @@ async fn application_and_permission_rules() {
         204
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_expired_revocations_are_purged() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use idp_management::db::schema::revoked_tokens as rt;
+
+    let app = TestApp::spawn().await;
+    for (jti, expires) in [
+        ("old", "2020-01-01T00:00:00Z"),
+        ("current", "2099-01-01T00:00:00Z"),
+    ] {
+        let r = app
+            .request(Method::POST, "/admin/revoked-tokens", Some(&admin()))
+            .json(&json!({"jti": jti, "expiresAt": expires}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+    let r = app
+        .request(Method::POST, "/admin/revoked-tokens", Some(&admin()))
+        .json(&json!({"jti": "no-expiry"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let mut conn = app.pool.get().await.unwrap();
+    let mut left: Vec<String> = rt::table.select(rt::jti).load(&mut conn).await.unwrap();
+    left.sort();
+    assert_eq!(
+        left,
+        vec!["current", "no-expiry"],
+        "the long-expired entry was purged by the next revocation"
+    );
+}

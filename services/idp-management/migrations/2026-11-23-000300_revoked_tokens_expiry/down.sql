@@ -1,0 +1,1 @@
+DROP INDEX revoked_tokens_expires_at;
