@@ -362,16 +362,13 @@ pub async fn create(
                 return Ok(Outcome::Refused(invalid.into()));
             }
         };
-        let mut needs = vec![];
-        if input.connection_type == ConnectionType::Dedicated {
-            needs.push(Capability::ManageDedicated);
-        }
-        if let Some(missing) = needs.iter().find(|c| !caller.has(**c)) {
-            let reason = format!("missing_capability:{}", missing.as_str());
+        let dedicated = Capability::ManageDedicated;
+        if input.connection_type == ConnectionType::Dedicated && !caller.has(dedicated) {
+            let reason = format!("missing_capability:{}", dedicated.as_str());
             audit::record(conn, decision().denied(&reason)).await?;
             return Ok(Outcome::Refused(ApiError::Forbidden(format!(
-                "creating this connection needs the {} capability",
-                missing.as_str()
+                "creating a dedicated connection needs the {} capability",
+                dedicated.as_str()
             ))));
         }
         lock_tenant(conn, DEFAULTS_LOCK, &caller.workspace_id, tenant).await?;
