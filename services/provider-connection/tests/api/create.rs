@@ -305,3 +305,31 @@ async fn unprintable_or_oversized_claims_are_401_not_500() {
         .await;
     assert_eq!(assert_problem(nul_tenant, 400).await["field"], "tenant");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_outage_neither_fails_nor_slows_a_write_and_events_follow() {
+    let proxy = test_support::BrokerProxy::start().await;
+    let url = proxy.url();
+    let app = TestApp::spawn_with(|s| s.bus.url = url).await;
+    let mut events = app.subscribe().await;
+    let started = std::time::Instant::now();
+    let created = app.create_platform("During outage").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        outbox_events(&app.pool).await.len(),
+        1,
+        "the event waits in the outbox"
+    );
+    proxy.bring_up();
+    let received = events.take(1, Duration::from_secs(20)).await;
+    assert_eq!(
+        received[0].routing_key,
+        "provider-connection.connection.created.v1"
+    );
+    assert_eq!(received[0].event["data"]["id"], created["id"]);
+    assert!(received[0].persistent);
+}
