@@ -21,8 +21,11 @@ use persistence::DbError;
 use security::jwt::JwtError;
 use serde::Deserialize;
 
+/// Reads configurations (the GET operations).
 pub const READ: &str = "idp:read";
+/// Changes them (PUT, DELETE, the configuration check).
 pub const WRITE: &str = "idp:write";
+/// Any application, the application registry and token revocation.
 pub const ADMIN: &str = "idp:admin";
 
 /// Longest string claim accepted (ids are bounded like the contract's keys, actors a little more).
@@ -47,6 +50,7 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the token grants `permission` itself.
     pub fn has(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
     }

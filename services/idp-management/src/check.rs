@@ -31,6 +31,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report that passes only when every check does.
     pub fn of(checks: Vec<Check>) -> Self {
         Self {
             ok: checks.iter().all(|c| c.ok),

@@ -23,6 +23,7 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// A detail; pass `None` as value for anything that must not be echoed (secrets).
     pub fn new(
         field: impl Into<String>,
         value: Option<String>,
@@ -204,6 +205,7 @@ impl ErrorV1 {
         }
     }
 
+    /// The response: JSON body, and `WWW-Authenticate: Bearer` on a 401 (RFC 6750).
     pub fn response(&self, status: StatusCode) -> HttpResponse {
         let mut builder = HttpResponse::build(status);
         builder.insert_header((CONTENT_TYPE, "application/json"));

@@ -4,11 +4,16 @@
 use domain::CloudEvent;
 use serde::Serialize;
 
+/// The CloudEvents `source` of every event of this service.
 pub const SOURCE: &str = "/idp-management";
 
+/// An application was registered (data: applicationId, changeId, createdBy).
 pub const APPLICATION_REGISTERED: &str = "idp-management.application.registered.v1";
+/// A provider was created; data: the provider as the API shows it.
 pub const PROVIDER_CREATED: &str = "idp-management.identity-provider.created.v1";
+/// A provider was replaced; data: the provider after the change.
 pub const PROVIDER_REPLACED: &str = "idp-management.identity-provider.replaced.v1";
+/// A provider was deleted; data: the provider as it was.
 pub const PROVIDER_DELETED: &str = "idp-management.identity-provider.deleted.v1";
 /// The public discovery setup of an application changed; `data` is the new `IdentityProviderSetupV1`.
 pub const PUBLIC_SETUP_CHANGED: &str = "idp-management.public-setup.changed.v1";

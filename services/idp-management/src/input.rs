@@ -79,8 +79,11 @@ const fn opt(name: &'static str, kind: Kind) -> Field {
     }
 }
 
+/// The contract's `type` enum.
 pub const TYPES: &[&str] = &["OAUTH2_IMPLICIT", "OAUTH2_AUTH_CODE", "OIDC"];
+/// The contract's `status` enum.
 pub const STATUSES: &[&str] = &["ENABLED", "DISABLED"];
+/// The contract's `visibility` enum.
 pub const VISIBILITIES: &[&str] = &["APPLICATION", "PUBLIC", "HIDDEN"];
 const SYNC_OPTIONS: &[&str] = &["NEVER", "ONCE", "ALWAYS"];
 

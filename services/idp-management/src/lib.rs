@@ -4,16 +4,27 @@
 //! [`build`] wires the real dependencies and binds the listener; `main` and the integration tests start the
 //! service the same way.
 
+/// Bearer tokens and the authorization rules.
 pub mod auth;
+/// The configuration dry-run check (extension).
 pub mod check;
+/// Schema, rows, migrations.
 pub mod db;
+/// `ErrorV1` and the one error type.
 pub mod error;
+/// Event types and envelopes.
 pub mod events;
+/// Request-body validation to the contract's letter.
 pub mod input;
+/// JSON / NDJSON negotiation, body reading, `If-Match`.
 pub mod media;
+/// The HTTP routes.
 pub mod routes;
+/// Settings.
 pub mod settings;
+/// Use cases over the database and the outbox.
 pub mod store;
+/// The contract's representations.
 pub mod views;
 
 use actix_web::middleware::from_fn;

@@ -17,6 +17,7 @@ pub enum Media {
 }
 
 impl Media {
+    /// The media type's name, as in `Content-Type`.
     pub fn mime(self) -> &'static str {
         match self {
             Self::Json => "application/json",

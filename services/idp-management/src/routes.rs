@@ -21,6 +21,7 @@ use serde_json::Value;
 /// Base path of every contract route.
 pub const BASE: &str = "/idp/v1";
 
+/// Mounts every route (under [`BASE`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/applications/{application}/identity-providers")

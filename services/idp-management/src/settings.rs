@@ -8,6 +8,7 @@ use serde::Deserialize;
 use service_kit::settings::{Sources, load};
 use service_kit::{HttpSettings, LogSettings};
 
+/// The service name: metrics, events, the `IDP_MANAGEMENT__` environment prefix.
 pub const SERVICE: &str = "idp-management";
 const DEFAULTS: &str = include_str!("../config/defaults.toml");
 

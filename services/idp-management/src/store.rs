@@ -23,6 +23,7 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+/// A pooled connection; pool exhaustion or database loss becomes 503.
 pub async fn conn(pool: &Pool) -> Result<PooledConn, ApiError> {
     Ok(pool.get().await.map_err(DbError::from)?)
 }

@@ -148,3 +148,70 @@ impl SetupV1 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(config: Value, secret: bool) -> Provider {
+        Provider {
+            application_id: "a".into(),
+            key: "k".into(),
+            subject_pool_key: "p".into(),
+            idp_type: "OAUTH2_AUTH_CODE".into(),
+            status: "ENABLED".into(),
+            visibility: "PUBLIC".into(),
+            config,
+            client_secret_key_id: secret.then(|| "k1".into()),
+            client_secret_nonce: secret.then(|| vec![0; 12]),
+            client_secret_ciphertext: secret.then(|| vec![1; 20]),
+            created_at: Utc::now(),
+            created_by: "x".into(),
+            last_modified_at: Utc::now(),
+            last_modified_by: "x".into(),
+            change_id: 7,
+        }
+    }
+
+    #[test]
+    fn no_view_ever_carries_a_client_secret() {
+        // Even a clientSecret that slipped into the stored config is not shown.
+        let r = row(
+            json!({"oauth2Config": {"clientId": "c", "clientSecret": "leak", "userInfoUrl": "https://u"}}),
+            true,
+        );
+        let management = serde_json::to_string(&ProviderV1::from(&r)).unwrap();
+        let discovery = serde_json::to_string(&DiscoveredV1::from(&r)).unwrap();
+        assert!(!management.contains("leak") && !discovery.contains("leak"));
+        assert!(management.contains("\"clientSecretSet\":true"));
+        assert!(!discovery.contains("clientSecret"));
+        assert_eq!(ProviderV1::from(&r).change_id, "7");
+    }
+
+    #[test]
+    fn discovery_shows_enabled_public_or_application_providers_only() {
+        let mut rows = Vec::new();
+        for (key, status, visibility) in [
+            ("a", "ENABLED", "PUBLIC"),
+            ("b", "ENABLED", "APPLICATION"),
+            ("c", "ENABLED", "HIDDEN"),
+            ("d", "DISABLED", "PUBLIC"),
+        ] {
+            let mut r = row(json!({}), false);
+            r.key = key.into();
+            r.status = status.into();
+            r.visibility = visibility.into();
+            rows.push(r);
+        }
+        let keys = |public_only| {
+            SetupV1::of("a", 1, &rows, public_only)
+                .identity_providers
+                .into_iter()
+                .map(|p| p.key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(true), vec!["a"]);
+        assert_eq!(keys(false), vec!["a", "b"]);
+    }
+}

@@ -1,6 +1,8 @@
 //! The idp-management service's own tables: schema, rows and embedded migrations.
 
+/// Rows.
 pub mod models;
+/// Tables.
 pub mod schema;
 
 use diesel_migrations::EmbeddedMigrations;
