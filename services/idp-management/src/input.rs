@@ -490,8 +490,19 @@ pub fn single(value: Value, key: &str, policy: UrlPolicy) -> Result<ProviderInpu
     }
 }
 
+/// Most providers one list PUT may carry (extension: the contract sets no bound; this keeps one write's
+/// statement within PostgreSQL's bind-parameter limit and its transaction short).
+pub const MAX_PROVIDERS: usize = 1000;
+
 /// Validates a list of `ApplicationIdentityProviderInV1`; keys must be unique within the list.
 pub fn list(items: Vec<Value>, policy: UrlPolicy) -> Result<Vec<ProviderInput>, ApiError> {
+    if items.len() > MAX_PROVIDERS {
+        return Err(ApiError::malformed(
+            "body",
+            Some(items.len().to_string()),
+            format!("must list at most {MAX_PROVIDERS} identity providers"),
+        ));
+    }
     let (mut schema, mut semantic) = (Vec::new(), Vec::new());
     let mut seen = HashSet::new();
     for (i, item) in items.iter().enumerate() {

@@ -288,6 +288,26 @@ async fn bodies_that_are_not_what_the_contract_says() {
     let err = assert_error(r, 400, "INPUT_MALFORMED").await;
     assert_eq!(fields(&err), vec!["key"]);
 
+    // More providers than one list may carry (small enough to fit the body limit).
+    let tiny = |i: usize| {
+        json!({"key": format!("k{i}"), "subjectPoolKey": "p", "type": "OIDC", "status": "ENABLED",
+                                 "visibility": "HIDDEN", "oidcConfig": {"issuer": "https://i.example", "audience": "a"}})
+    };
+    let many: Vec<Value> = (0..1001).map(tiny).collect();
+    let err = assert_error(
+        app.put_json(LIST, &t, &Value::Array(many.clone())).await,
+        400,
+        "INPUT_MALFORMED",
+    )
+    .await;
+    assert_eq!(fields(&err), vec!["body"]);
+    assert_eq!(err["details"][0]["value"], "1001");
+    let r = app
+        .put_json(LIST, &t, &Value::Array(many[..1000].to_vec()))
+        .await;
+    assert_eq!(r.status(), 204, "1000 providers fit one write");
+    app.delete(LIST, &t).await;
+
     // 10 MB of NDJSON: refused as a whole, naming the body.
     let line = format!("{}\n", oidc("big", "PUBLIC"));
     let big: String = line.repeat(10 * 1024 * 1024 / line.len() + 1);
