@@ -301,3 +301,40 @@ async fn conflict_on_stale_if_match() {
         .unwrap();
     assert_eq!(fresh.status(), 204);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_unavailable_is_503_in_error_v1() {
+    let app = TestApp::spawn_with(|s| {
+        s.database.pool_size = 2;
+        s.database.acquire_timeout_ms = 300;
+    })
+    .await;
+    app.register("app-e").await;
+    // Hold every connection of the service's pool: the next request cannot get one in time.
+    let held = (app.pool.get().await.unwrap(), app.pool.get().await.unwrap());
+    let r = app
+        .request(
+            Method::GET,
+            "/applications/app-e/public-identity-provider-setup",
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    let body = assert_error(r, 503, "SERVICE_UNAVAILABLE").await;
+    assert!(
+        !body["message"].as_str().unwrap().contains("pool"),
+        "no internals in {body}"
+    );
+    drop(held);
+    let r = app
+        .request(
+            Method::GET,
+            "/applications/app-e/public-identity-provider-setup",
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "served again once connections are free");
+}
