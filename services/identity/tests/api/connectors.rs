@@ -648,4 +648,26 @@ async fn entra_token_issuance_start_provisions_and_provides_claims() {
         .unwrap();
     assert_eq!(user["email"], "casey@contoso.com");
     assert_eq!(user["firstname"], "Casey");
+
+    // Token issuance has no block page: a person who cannot be provisioned (their mail belongs to another
+    // user) still signs in, without authorization claims, and nothing is written.
+    let mut other = request.clone();
+    other["data"]["authenticationContext"]["user"]["id"] =
+        json!("90000000-0000-0000-0000-000000000002");
+    let (status, body) = call(&app, "/entra/tokenissuancestart", &other).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["actions"][0],
+        json!({"@odata.type": "microsoft.graph.tokenIssuanceStart.provideClaimsForToken", "claims": {}})
+    );
+    assert_eq!(
+        app.get("/users/90000000-0000-0000-0000-000000000002")
+            .await
+            .status(),
+        404
+    );
+    let mut bad = request.clone();
+    bad["data"]["authenticationContext"]["user"]["id"] = json!("not-a-uuid");
+    crate::helpers::assert_bad_field(app.post("/entra/tokenissuancestart", &bad).await, "body")
+        .await;
 }
