@@ -405,3 +405,27 @@ async fn concurrent_getoidbyemail_calls_create_one_user() {
     );
     bus.assert_quiet(Duration::from_millis(1500)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_user_without_a_uuid_id_is_502_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    mount_tokens(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .respond_with(graph_users(
+            json!([{"id": "not-a-uuid", "mail": "odd@cfsbrands.com"}]),
+        ))
+        .mount(&server)
+        .await;
+    let app = spawn(&server).await;
+    let mut bus = app.subscribe().await;
+    assert_problem(
+        app.post_empty("/aad/getoidbyemail?email=odd@cfsbrands.com")
+            .await,
+        502,
+    )
+    .await;
+    let users: Value = app.get("/users").await.json().await.unwrap();
+    assert_eq!(users, json!([]));
+    bus.assert_quiet(Duration::from_millis(1500)).await;
+}
