@@ -65,7 +65,10 @@ mod tests {
             .filter_map(|channel| channel["address"].as_str())
             .collect();
         for event_type in ALL {
-            assert!(addresses.contains(event_type), "{event_type} missing from specs/events.asyncapi.yaml");
+            assert!(
+                addresses.contains(event_type),
+                "{event_type} missing from specs/events.asyncapi.yaml"
+            );
         }
     }
 }

@@ -230,7 +230,15 @@ mod tests {
 
     #[test]
     fn malformed_json_and_non_objects_are_body_errors() {
-        for body in [&b"{"[..], b"", b"[1]", br#"["x", 2]"#, b"\"x\"", b"{} {}", b"null"] {
+        for body in [
+            &b"{"[..],
+            b"",
+            b"[1]",
+            br#"["x", 2]"#,
+            b"\"x\"",
+            b"{} {}",
+            b"null",
+        ] {
             let err = GroupInput::for_create(body).unwrap_err();
             assert_eq!(err.field, "body", "{:?}", String::from_utf8_lossy(body));
         }
