@@ -52,7 +52,7 @@ Demo credentials for docker compose (tokens valid 24 h; re-run make-secrets.sh -
 
 curl -s -H 'x-functions-key: $fkey' http://127.0.0.1:8081/api/v1/grouptypes
 curl -s -H 'Authorization: Bearer $idp_token' http://127.0.0.1:8082/idp/v1/applications/demo-app/identity-providers
-curl -s -H 'Authorization: Bearer $pc_token' http://127.0.0.1:8083/admin/tenants/demo-tenant/provider-connections
+curl -s -H 'Authorization: Bearer $pc_token' http://127.0.0.1:8083/admin/tenants/demo-tenant/audit-records
 
 RabbitMQ management UI: http://127.0.0.1:15672 (user suite, password in rabbitmq.env)
 TXT

@@ -120,7 +120,8 @@ TOML
   notes[provider-connection]="$(cat <<MSG
 provider-connection (bearer JWT: member demo-member, workspace demo-workspace, tenant demo-tenant, every capability; 24 h):
   export PROVIDER_CONNECTION_TOKEN='$token'
-  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" http://127.0.0.1:8083/admin/tenants/demo-tenant/provider-connections
+  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" -H 'content-type: application/json' -d '{"provider":"microsoft","entra_tenant_id":"11111111-2222-3333-4444-555555555555","display_name":"Demo tenant"}' http://127.0.0.1:8083/admin/tenants/demo-tenant/provider-connections
+  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" http://127.0.0.1:8083/admin/tenants/demo-tenant/audit-records
 MSG
 )"
 }
