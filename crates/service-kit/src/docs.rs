@@ -54,23 +54,32 @@ mod tests {
     #[actix_web::test]
     async fn serves_the_page_its_assets_and_points_at_the_own_spec() {
         let app = test::init_service(App::new().configure(configure)).await;
-        let res = test::call_service(&app, test::TestRequest::get().uri("/docs").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/docs").to_request()).await;
         assert_eq!(res.status(), 308);
         assert_eq!(res.headers().get(header::LOCATION).unwrap(), "/docs/");
 
-        let res = test::call_service(&app, test::TestRequest::get().uri("/docs/").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/docs/").to_request()).await;
         assert_eq!(res.status(), 200);
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         assert!(body.contains("swagger-ui"), "{body}");
 
-        let req = test::TestRequest::get().uri("/docs/swagger-initializer.js").to_request();
+        let req = test::TestRequest::get()
+            .uri("/docs/swagger-initializer.js")
+            .to_request();
         let body = String::from_utf8(test::call_and_read_body(&app, req).await.to_vec()).unwrap();
         assert!(body.contains("\"/openapi.json\""), "{body}");
 
-        let req = test::TestRequest::get().uri("/docs/swagger-ui-bundle.js").to_request();
+        let req = test::TestRequest::get()
+            .uri("/docs/swagger-ui-bundle.js")
+            .to_request();
         let res = test::call_service(&app, req).await;
         assert_eq!(res.status(), 200);
-        assert!(test::read_body(res).await.len() > 100_000, "the bundle is embedded, not fetched");
+        assert!(
+            test::read_body(res).await.len() > 100_000,
+            "the bundle is embedded, not fetched"
+        );
 
         let req = test::TestRequest::get().uri("/docs/nope.js").to_request();
         assert_eq!(test::call_service(&app, req).await.status(), 404);
