@@ -59,6 +59,58 @@ pub async fn migrate(database_url: &str, migrations: EmbeddedMigrations) -> anyh
     Ok(())
 }
 
+/// What a service binary tells the shared `main`: its name, settings, migrations and how to build it.
+pub trait Binary: Sized {
+    const NAME: &'static str;
+    /// Defaults < file < environment, checked; the error is one line naming the setting.
+    fn load(file: Option<&std::path::Path>) -> Result<Self, String>;
+    fn log(&self) -> &crate::LogSettings;
+    fn database_url(&self) -> &str;
+    fn migrations() -> EmbeddedMigrations;
+    fn build(self) -> impl std::future::Future<Output = anyhow::Result<crate::service::Service>>;
+}
+
+/// The whole `main` of a service: arguments, settings, logs, then `migrate` or `serve` until SIGTERM.
+/// Exit codes: 0 done, 2 usage or configuration error, 1 failure.
+pub async fn main<B: Binary>() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let name = B::NAME;
+    let args = match Args::parse(name) {
+        Ok(args) => args,
+        Err(usage) => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match B::load(args.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("{name}: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(settings.log());
+    let outcome = match args.command {
+        Command::Migrate => migrate(settings.database_url(), B::migrations()).await,
+        Command::Serve => serve(settings).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "{name} failed");
+            eprintln!("{name}: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve<B: Binary>(settings: B) -> anyhow::Result<()> {
+    let service = settings.build().await?;
+    tracing::info!(port = service.port(), "{} listening", B::NAME);
+    service.run_until_stopped().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,44 +1,31 @@
-//! `identity [serve|migrate] [--config PATH]`.
+//! `identity [serve|migrate] [--config PATH]`: the shared service main (`service_kit::cli::main`).
 
-use identity::db;
 use identity::settings::Settings;
-use service_kit::cli::{Args, Command};
-use std::process::ExitCode;
+use service_kit::cli::Binary;
+use std::path::Path;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = match Args::parse("identity") {
-        Ok(args) => args,
-        Err(usage) => {
-            eprintln!("{usage}");
-            return ExitCode::from(2);
-        }
-    };
-    let settings = match Settings::load(args.config.as_deref()) {
-        Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("identity: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    service_kit::telemetry::init(&settings.log);
-    let outcome = match args.command {
-        Command::Migrate => service_kit::cli::migrate(&settings.database.url, db::MIGRATIONS).await,
-        Command::Serve => serve(settings).await,
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = %err, "identity failed");
-            eprintln!("identity: {err:#}");
-            ExitCode::FAILURE
-        }
+struct Identity(Settings);
+
+impl Binary for Identity {
+    const NAME: &'static str = "identity";
+    fn load(file: Option<&Path>) -> Result<Self, String> {
+        Settings::load(file).map(Self)
+    }
+    fn log(&self) -> &service_kit::LogSettings {
+        &self.0.log
+    }
+    fn database_url(&self) -> &str {
+        &self.0.database.url
+    }
+    fn migrations() -> diesel_migrations::EmbeddedMigrations {
+        identity::db::MIGRATIONS
+    }
+    async fn build(self) -> anyhow::Result<service_kit::service::Service> {
+        identity::build(self.0).await
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let service = identity::build(settings).await?;
-    tracing::info!(port = service.port(), "identity listening");
-    service.run_until_stopped().await?;
-    Ok(())
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    service_kit::cli::main::<Identity>().await
 }

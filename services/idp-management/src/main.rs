@@ -1,44 +1,31 @@
-//! `idp-management [serve|migrate] [--config PATH]`.
+//! `idp-management [serve|migrate] [--config PATH]`: the shared service main (`service_kit::cli::main`).
 
-use idp_management::db;
 use idp_management::settings::Settings;
-use service_kit::cli::{Args, Command};
-use std::process::ExitCode;
+use service_kit::cli::Binary;
+use std::path::Path;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = match Args::parse("idp-management") {
-        Ok(args) => args,
-        Err(usage) => {
-            eprintln!("{usage}");
-            return ExitCode::from(2);
-        }
-    };
-    let settings = match Settings::load(args.config.as_deref()) {
-        Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("idp-management: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    service_kit::telemetry::init(&settings.log);
-    let outcome = match args.command {
-        Command::Migrate => service_kit::cli::migrate(&settings.database.url, db::MIGRATIONS).await,
-        Command::Serve => serve(settings).await,
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = %err, "idp-management failed");
-            eprintln!("idp-management: {err:#}");
-            ExitCode::FAILURE
-        }
+struct IdpManagement(Settings);
+
+impl Binary for IdpManagement {
+    const NAME: &'static str = "idp-management";
+    fn load(file: Option<&Path>) -> Result<Self, String> {
+        Settings::load(file).map(Self)
+    }
+    fn log(&self) -> &service_kit::LogSettings {
+        &self.0.log
+    }
+    fn database_url(&self) -> &str {
+        &self.0.database.url
+    }
+    fn migrations() -> diesel_migrations::EmbeddedMigrations {
+        idp_management::db::MIGRATIONS
+    }
+    async fn build(self) -> anyhow::Result<service_kit::service::Service> {
+        idp_management::build(self.0).await
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let service = idp_management::build(settings).await?;
-    tracing::info!(port = service.port(), "idp-management listening");
-    service.run_until_stopped().await?;
-    Ok(())
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    service_kit::cli::main::<IdpManagement>().await
 }

@@ -1,44 +1,31 @@
-//! `provider-connection [serve|migrate] [--config PATH]`.
+//! `provider-connection [serve|migrate] [--config PATH]`: the shared service main (`service_kit::cli::main`).
 
-use provider_connection::db;
 use provider_connection::settings::Settings;
-use service_kit::cli::{Args, Command};
-use std::process::ExitCode;
+use service_kit::cli::Binary;
+use std::path::Path;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let args = match Args::parse("provider-connection") {
-        Ok(args) => args,
-        Err(usage) => {
-            eprintln!("{usage}");
-            return ExitCode::from(2);
-        }
-    };
-    let settings = match Settings::load(args.config.as_deref()) {
-        Ok(settings) => settings,
-        Err(message) => {
-            eprintln!("provider-connection: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    service_kit::telemetry::init(&settings.log);
-    let outcome = match args.command {
-        Command::Migrate => service_kit::cli::migrate(&settings.database.url, db::MIGRATIONS).await,
-        Command::Serve => serve(settings).await,
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = %err, "provider-connection failed");
-            eprintln!("provider-connection: {err:#}");
-            ExitCode::FAILURE
-        }
+struct ProviderConnection(Settings);
+
+impl Binary for ProviderConnection {
+    const NAME: &'static str = "provider-connection";
+    fn load(file: Option<&Path>) -> Result<Self, String> {
+        Settings::load(file).map(Self)
+    }
+    fn log(&self) -> &service_kit::LogSettings {
+        &self.0.log
+    }
+    fn database_url(&self) -> &str {
+        &self.0.database.url
+    }
+    fn migrations() -> diesel_migrations::EmbeddedMigrations {
+        provider_connection::db::MIGRATIONS
+    }
+    async fn build(self) -> anyhow::Result<service_kit::service::Service> {
+        provider_connection::build(self.0).await
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let service = provider_connection::build(settings).await?;
-    tracing::info!(port = service.port(), "provider-connection listening");
-    service.run_until_stopped().await?;
-    Ok(())
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    service_kit::cli::main::<ProviderConnection>().await
 }
