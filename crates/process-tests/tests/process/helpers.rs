@@ -19,6 +19,36 @@ pub struct Kind {
     pub required: &'static [(&'static str, &'static str, &'static str)],
 }
 
+/// The HS256 secret of the `process-test` JWT key in the kinds' config files below.
+pub const JWT_SECRET: &str = "process-test-hs256-secret-0123456789abcdef";
+
+/// A token for `kind` signed with [`JWT_SECRET`], minted by the workspace's own `mint-jwt` tool.
+pub fn mint(issuer: &str, audience: &str, claims: &serde_json::Value) -> String {
+    let output = Command::new(binary("mint-jwt"))
+        .args([
+            "--secret",
+            JWT_SECRET,
+            "--kid",
+            "process-test",
+            "--iss",
+            issuer,
+            "--aud",
+            audience,
+        ])
+        .args(["--ttl-secs", "600", "--claims", &claims.to_string()])
+        .output()
+        .expect("mint-jwt runs");
+    assert!(
+        output.status.success(),
+        "mint-jwt: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("token")
+        .trim()
+        .to_owned()
+}
+
 /// The function key the identity process is started with.
 pub const IDENTITY_KEY: &str = "process-test-key";
 
@@ -76,6 +106,17 @@ k1 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
         ],
     },
 ];
+
+/// A fresh database for `kind`, its name short enough for PostgreSQL's 63-byte identifiers (a longer one is
+/// silently truncated, and then neither found again nor dropped).
+pub fn database(kind: &Kind) -> TestDatabase {
+    let short = match kind.name {
+        "idp-management" => "idp",
+        "provider-connection" => "pc",
+        other => other,
+    };
+    TestDatabase::new(&format!("proc_{short}"))
+}
 
 /// The kinds whose crate exists under `services/` (a service being written elsewhere joins when it lands).
 pub fn present() -> Vec<&'static Kind> {

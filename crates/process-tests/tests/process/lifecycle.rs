@@ -1,14 +1,14 @@
 //! Graceful stop under load, and a start-up that waits for its database instead of crashing.
 
 use crate::helpers::{
-    IDENTITY_KEY, KINDS, Launch, SHUTDOWN_TIMEOUT_SECS, ServiceProcess, free_port, present,
+    IDENTITY_KEY, KINDS, Launch, SHUTDOWN_TIMEOUT_SECS, ServiceProcess, database, free_port, mint,
+    present,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use test_support::TestDatabase;
 use tokio::sync::Mutex;
 
 /// The process must be gone this long after SIGTERM: the drain bound plus start-to-exit slack.
@@ -119,7 +119,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_of_writes_completes_every_accepted_request_and_exits_zero() {
     let kind = KINDS.iter().find(|k| k.name == "identity").unwrap();
-    let database = TestDatabase::new("identity_process");
+    let database = database(kind);
     let mut process = Launch::new(kind, &database).spawn();
     process.wait_ready(Duration::from_secs(60)).await;
     let base = process.url("/api/v1/grouptypes");
@@ -177,9 +177,89 @@ async fn sigterm_during_a_burst_of_writes_completes_every_accepted_request_and_e
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_connection_sigterm_during_creates_keeps_answers_and_audit_in_step() {
+    let Some(kind) = present()
+        .into_iter()
+        .find(|k| k.name == "provider-connection")
+    else {
+        return;
+    };
+    let database = database(kind);
+    let mut process = Launch::new(kind, &database).spawn();
+    process.wait_ready(Duration::from_secs(60)).await;
+    let token = mint(
+        "https://tenantpilot.local",
+        "provider-connection",
+        &json!({
+            "sub": "process-member",
+            "workspace_id": "process-workspace",
+            "tenants": ["t1"],
+            "capabilities": ["provider_connections.manage", "provider_connections.view", "provider_connections.view_audit"],
+        }),
+    );
+    let base = process.url("/admin/tenants/t1/provider-connections");
+    let bearer = format!("Bearer {token}");
+    let (tally, exit) = burst(&mut process, 40, move |client, worker, n| {
+        let name = format!("burst-{worker}-{n}");
+        let builder = client
+            .post(&base)
+            .header("authorization", &bearer)
+            .json(&json!({ "provider": "microsoft", "entra_tenant_id": "11111111-2222-3333-4444-555555555555", "display_name": name }));
+        (name, builder)
+    })
+    .await;
+    let log = process.log();
+    let status =
+        exit.unwrap_or_else(|| panic!("still running {EXIT_BOUND:?} after SIGTERM:\n{log}"));
+    assert_eq!(status.code(), Some(0), "exit after SIGTERM:\n{log}");
+    assert!(
+        tally.unexpected.is_empty(),
+        "answers other than 2xx: {:?}",
+        tally.unexpected
+    );
+    assert!(
+        tally.after_signal > 0,
+        "no request was in flight at SIGTERM"
+    );
+
+    // Each create is audited in its own transaction: the allowed creations recorded are exactly the answered ones.
+    let mut again = Launch::new(kind, &database).spawn();
+    again.wait_ready(Duration::from_secs(60)).await;
+    let client = reqwest::Client::new();
+    let mut audited = 0;
+    for offset in (0..).step_by(1000) {
+        let page: Value = client
+            .get(again.url(&format!(
+                "/admin/tenants/t1/audit-records?limit=1000&offset={offset}"
+            )))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let records = page.as_array().unwrap_or_else(|| panic!("audit: {page}"));
+        audited += records
+            .iter()
+            .filter(|r| r["action"] == "connection.create" && r["outcome"] == "allowed")
+            .count();
+        if records.len() < 1000 {
+            break;
+        }
+    }
+    assert_eq!(
+        audited,
+        tally.created.len(),
+        "audited creations differ from answered ones ({} not accepted)",
+        tally.not_accepted
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_of_reads_drains_and_exits_zero_for_each_service() {
     for kind in present() {
-        let database = TestDatabase::new(&format!("{}_process", kind.name.replace('-', "_")));
+        let database = database(kind);
         let mut process = Launch::new(kind, &database).spawn();
         process.wait_ready(Duration::from_secs(60)).await;
         let url = process.url("/readyz");
@@ -229,7 +309,7 @@ async fn late_postgres(port: u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_up_waits_for_a_late_database_and_serves_without_the_broker() {
     for kind in present() {
-        let database = TestDatabase::new(&format!("{}_process", kind.name.replace('-', "_")));
+        let database = database(kind);
         let db_port = free_port();
         let late_url = database
             .url

@@ -1,8 +1,7 @@
 //! A bad setting stops the start-up at once with one line naming it, and a non-zero exit.
 
-use crate::helpers::{Launch, present, run_to_exit};
+use crate::helpers::{Launch, database, present, run_to_exit};
 use std::time::Duration;
-use test_support::TestDatabase;
 
 fn assert_one_line_naming(kind: &str, outcome: (Option<i32>, String, String), names: &[&str]) {
     let (code, stdout, stderr) = outcome;
@@ -34,7 +33,7 @@ fn assert_one_line_naming(kind: &str, outcome: (Option<i32>, String, String), na
 async fn a_bad_setting_is_one_clear_line_and_a_failed_exit() {
     for kind in present() {
         // Nothing is contacted before settings are checked, so the database is never created.
-        let database = TestDatabase::new(&format!("{}_process", kind.name.replace('-', "_")));
+        let database = database(kind);
         let bound = Duration::from_secs(10);
         let base = Launch::new(kind, &database);
 

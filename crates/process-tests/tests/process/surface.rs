@@ -1,9 +1,8 @@
 //! Probes, the served contract and the docs page, on the real binary.
 
-use crate::helpers::{Launch, binary, free_port, present};
+use crate::helpers::{Launch, binary, database, free_port, present};
 use serde_json::Value;
 use std::time::Duration;
-use test_support::TestDatabase;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_binary_serves_probes_metrics_its_spec_and_offline_docs() {
@@ -11,7 +10,7 @@ async fn each_binary_serves_probes_metrics_its_spec_and_offline_docs() {
     assert!(!kinds.is_empty(), "no service found under services/");
     let client = reqwest::Client::new();
     for kind in kinds {
-        let database = TestDatabase::new(&format!("{}_process", kind.name.replace('-', "_")));
+        let database = database(kind);
         let mut process = Launch::new(kind, &database).spawn();
         process.wait_ready(Duration::from_secs(60)).await;
 
