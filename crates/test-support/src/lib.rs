@@ -4,6 +4,8 @@
 
 pub mod broker;
 pub mod database;
+pub mod http;
+pub mod settings;
 
 pub use broker::{BrokerProxy, Received, Subscriber};
 pub use database::TestDatabase;

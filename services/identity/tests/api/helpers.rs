@@ -31,17 +31,14 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
         let database = TestDatabase::new("identity");
         let mut settings = Settings::defaults().expect("defaults parse");
-        settings.http.bind = "127.0.0.1:0".to_owned();
-        settings.http.workers = 2;
-        settings.http.shutdown_timeout_secs = 5;
-        settings.database.url = database.url.clone();
+        test_support::settings::for_test(
+            "identity",
+            &database,
+            &mut settings.http,
+            &mut settings.database,
+            &mut settings.bus,
+        );
         settings.database.pool_size = 4;
-        settings.bus.url = test_support::amqp_url();
-        settings.bus.exchange = format!("test.identity.{}", test_support::unique_suffix());
-        settings.bus.poll_interval_ms = 200;
-        settings.bus.max_backoff_ms = 500;
-        settings.bus.connect_timeout_ms = 1000;
-        settings.bus.confirm_timeout_ms = 2000;
         settings.auth.function_keys = vec![KEY.to_owned(), "second-key".to_owned()];
         tweak(&mut settings);
         let db_url = settings.database.url.clone();
@@ -178,27 +175,7 @@ impl Drop for TestApp {
     }
 }
 
-/// Asserts a problem+json error with `status`, returning its body.
-pub async fn assert_problem(response: Response, status: u16) -> Value {
-    assert_eq!(response.status(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "content type {content_type}"
-    );
-    let body: Value = response.json().await.expect("problem body");
-    assert_eq!(body["status"], status);
-    assert!(
-        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "detail in {body}"
-    );
-    body
-}
+pub use test_support::http::assert_problem;
 
 /// Asserts a 400 naming `field`.
 pub async fn assert_bad_field(response: Response, field: &str) -> Value {

@@ -66,17 +66,13 @@ impl TestApp {
         let _ = logs();
         let database = TestDatabase::new("idp_management");
         let mut settings = Settings::defaults().expect("defaults parse");
-        settings.http.bind = "127.0.0.1:0".to_owned();
-        settings.http.workers = 2;
-        settings.http.shutdown_timeout_secs = 5;
-        settings.database.url = database.url.clone();
-        settings.database.pool_size = 6;
-        settings.bus.url = test_support::amqp_url();
-        settings.bus.exchange = format!("test.idp-management.{}", test_support::unique_suffix());
-        settings.bus.poll_interval_ms = 200;
-        settings.bus.max_backoff_ms = 500;
-        settings.bus.connect_timeout_ms = 1000;
-        settings.bus.confirm_timeout_ms = 2000;
+        test_support::settings::for_test(
+            "idp-management",
+            &database,
+            &mut settings.http,
+            &mut settings.database,
+            &mut settings.bus,
+        );
         settings.jwt.issuer = ISSUER.to_owned();
         settings.jwt.audience = AUDIENCE.to_owned();
         settings.jwt.leeway_secs = 5;

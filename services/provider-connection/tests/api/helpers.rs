@@ -71,17 +71,13 @@ pub struct TestApp {
 /// Test settings: a fresh database, an own exchange, the fake Microsoft, known keys.
 pub fn test_settings(database: &TestDatabase, microsoft: &MockServer) -> Settings {
     let mut settings = Settings::defaults().expect("defaults parse");
-    settings.http.bind = "127.0.0.1:0".to_owned();
-    settings.http.workers = 2;
-    settings.http.shutdown_timeout_secs = 5;
-    settings.database.url = database.url.clone();
-    settings.database.pool_size = 6;
-    settings.bus.url = test_support::amqp_url();
-    settings.bus.exchange = format!("test.provider-connection.{}", test_support::unique_suffix());
-    settings.bus.poll_interval_ms = 200;
-    settings.bus.max_backoff_ms = 500;
-    settings.bus.connect_timeout_ms = 1000;
-    settings.bus.confirm_timeout_ms = 2000;
+    test_support::settings::for_test(
+        "provider-connection",
+        database,
+        &mut settings.http,
+        &mut settings.database,
+        &mut settings.bus,
+    );
     settings.auth.issuer = ISSUER.to_owned();
     settings.auth.audience = AUDIENCE.to_owned();
     settings.auth.keys = vec![security::jwt::JwtKeySettings {
@@ -382,27 +378,7 @@ pub fn dedicated_body(name: &str, secret: &str, source: &str) -> Value {
     })
 }
 
-/// Asserts a problem+json error with `status`, returning its body.
-pub async fn assert_problem(response: Response, status: u16) -> Value {
-    assert_eq!(response.status(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "content type {content_type}"
-    );
-    let body: Value = response.json().await.expect("problem body");
-    assert_eq!(body["status"], status);
-    assert!(
-        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "detail in {body}"
-    );
-    body
-}
+pub use test_support::http::assert_problem;
 
 /// Every audit row of the app's database, oldest first, as JSON.
 pub async fn audit_rows(pool: &Pool) -> Vec<Value> {

@@ -1,0 +1,28 @@
+//! The settings every spawned test service shares: a free port, its own database and exchange, and a relay that
+//! notices a broker outage within a second.
+
+use bus::BusSettings;
+use persistence::DbSettings;
+use service_kit::HttpSettings;
+
+/// Points `http`, `database` and `bus` at a test's own resources; returns the exchange name.
+pub fn for_test(
+    service: &str,
+    database: &crate::TestDatabase,
+    http: &mut HttpSettings,
+    db: &mut DbSettings,
+    bus: &mut BusSettings,
+) -> String {
+    http.bind = "127.0.0.1:0".to_owned();
+    http.workers = 2;
+    http.shutdown_timeout_secs = 5;
+    db.url = database.url.clone();
+    db.pool_size = 6;
+    bus.url = crate::amqp_url();
+    bus.exchange = format!("test.{service}.{}", crate::unique_suffix());
+    bus.poll_interval_ms = 200;
+    bus.max_backoff_ms = 500;
+    bus.connect_timeout_ms = 1000;
+    bus.confirm_timeout_ms = 2000;
+    bus.exchange.clone()
+}
