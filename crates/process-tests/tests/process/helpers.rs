@@ -138,7 +138,7 @@ pub fn binary(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.exists(),
-        "{} is not built; run `cargo build --bins` first (`cargo test --workspace` builds it)",
+        "{} is not built; run `cargo build --workspace --bins` first (deploy/local/test.sh does)",
         path.display()
     );
     path
