@@ -159,6 +159,7 @@ pub struct ServiceProcess {
     child: Child,
     log: PathBuf,
     _config: Option<ConfigFile>,
+    _exchange: Exchange,
 }
 
 /// How a process is started: the test's own database, exchange and port, plus extra settings.
@@ -168,6 +169,37 @@ pub struct Launch {
     /// `--config FILE` when the kind has a config file.
     pub args: Vec<String>,
     config: Option<ConfigFile>,
+    exchange: Exchange,
+}
+
+/// The test's own exchange, deleted from RabbitMQ with it (the relay declares it on first connect).
+pub struct Exchange(String);
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        let name = self.0.clone();
+        // Drop may run inside the test's runtime, which cannot block on itself: use a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let properties = lapin::ConnectionProperties::default();
+                if let Ok(connection) =
+                    lapin::Connection::connect(&test_support::amqp_url(), properties).await
+                    && let Ok(channel) = connection.create_channel().await
+                {
+                    let options = lapin::options::ExchangeDeleteOptions::default();
+                    let _ = channel.exchange_delete(name.as_str().into(), options).await;
+                    let _ = connection.close(200, "done".into()).await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 /// A `--config` file of the test's own, removed with it.
@@ -196,11 +228,9 @@ impl Launch {
             ("DATABASE_URL".to_owned(), database.url.clone()),
             ("AMQP_URL".to_owned(), test_support::amqp_url()),
         ];
+        let exchange = Exchange(format!("test.process.{}", test_support::unique_suffix()));
         for (key, value) in [
-            (
-                "BUS__EXCHANGE",
-                format!("test.process.{}", test_support::unique_suffix()),
-            ),
+            ("BUS__EXCHANGE", exchange.0.clone()),
             ("HTTP__WORKERS", "2".to_owned()),
             (
                 "HTTP__SHUTDOWN_TIMEOUT_SECS",
@@ -224,6 +254,7 @@ impl Launch {
             env,
             args,
             config,
+            exchange,
         }
     }
 
@@ -267,6 +298,7 @@ impl Launch {
             child,
             log,
             _config: self.config,
+            _exchange: self.exchange,
         }
     }
 }
