@@ -31,6 +31,13 @@ pub(crate) async fn send(
         let status = response.status();
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             let retry_after = retry_after(&response);
+            // Every throttled or failing answer counts, retried or not: the alert in OPERATIONS.md watches it.
+            metrics::counter!(
+                "microsoft_retryable_responses_total",
+                "call" => what.to_string(),
+                "status" => status.as_u16().to_string()
+            )
+            .increment(1);
             let wait =
                 retry_after.unwrap_or_else(|| BASE_BACKOFF.saturating_mul(1 << attempt.min(10)));
             if attempt < settings.max_retries && waited + wait <= budget {

@@ -68,6 +68,12 @@ fn split_database(url: &str) -> Result<(String, String), DbError> {
             "database url names no database".to_owned(),
         ));
     }
+    // PostgreSQL silently truncates longer identifiers, so a later start would look for a name that does not exist.
+    if name.len() > 63 {
+        return Err(DbError::Unavailable(format!(
+            "database name {name:?} is longer than PostgreSQL's 63-byte limit"
+        )));
+    }
     parsed.set_path("/postgres");
     Ok((name, parsed.to_string()))
 }
@@ -227,6 +233,13 @@ mod tests {
             admin,
             "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
         );
+    }
+
+    #[test]
+    fn refuses_names_postgres_would_truncate() {
+        let long = format!("postgres://h/{}", "d".repeat(64));
+        assert!(split_database(&long).is_err());
+        assert!(split_database(&format!("postgres://h/{}", "d".repeat(63))).is_ok());
     }
 
     #[test]

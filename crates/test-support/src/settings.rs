@@ -5,7 +5,8 @@ use bus::BusSettings;
 use persistence::DbSettings;
 use service_kit::HttpSettings;
 
-/// Points `http`, `database` and `bus` at a test's own resources; returns the exchange name.
+/// Points `http`, `database` and `bus` at a test's own resources (the exchange is deleted with `database`);
+/// returns the exchange name.
 pub fn for_test(
     service: &str,
     database: &crate::TestDatabase,
@@ -24,5 +25,6 @@ pub fn for_test(
     bus.max_backoff_ms = 500;
     bus.connect_timeout_ms = 1000;
     bus.confirm_timeout_ms = 2000;
+    database.owns_exchange(&bus.exchange);
     bus.exchange.clone()
 }
