@@ -99,12 +99,17 @@ impl Relay {
         let mut publisher: Option<Publisher> = None;
         let mut broker_backoff = Backoff::new(self.settings.max_backoff());
         let mut last_purge = tokio::time::Instant::now();
+        let mut last_report: Option<tokio::time::Instant> = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
             drain_notifications(db);
-            self.report_backlog(db).await?;
+            // A gauge needs no fresher value than once a second; under load this keeps a count(*) off every batch.
+            if last_report.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                self.report_backlog(db).await?;
+                last_report = Some(tokio::time::Instant::now());
+            }
             let Some(current) = publisher.as_ref() else {
                 match Publisher::connect(&self.settings, &format!("{}-relay", self.service)).await {
                     Ok(connected) => {

@@ -33,6 +33,15 @@ pub fn assignment_subject(assignment: &crate::db::models::Assignment) -> String 
     assignment.userid.to_string()
 }
 
+/// The events of a cascading delete: one `revoked` per assignment removed first, then the deletion itself.
+pub fn cascade(revoked: &[crate::db::models::Assignment], deleted: CloudEvent) -> Vec<CloudEvent> {
+    revoked
+        .iter()
+        .map(|a| event(ASSIGNMENT_REVOKED, assignment_subject(a), a))
+        .chain(std::iter::once(deleted))
+        .collect()
+}
+
 /// Every event type this service publishes (the catalogue test checks each is documented).
 pub const ALL: &[&str] = &[
     USER_CREATED,

@@ -6,7 +6,7 @@ use crate::events::{self, event};
 use crate::input::GroupInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::{CloudEvent, Page};
+use domain::Page;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -180,11 +180,7 @@ pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
             .returning(Group::as_returning())
             .get_result(conn)
             .await?;
-        let mut emitted: Vec<CloudEvent> = revoked
-            .iter()
-            .map(|a| event(events::ASSIGNMENT_REVOKED, events::assignment_subject(a), a))
-            .collect();
-        emitted.push(event(events::GROUP_DELETED, row.id, &row));
+        let emitted = events::cascade(&revoked, event(events::GROUP_DELETED, row.id, &row));
         outbox::append(conn, &emitted).await?;
         Ok(Some(row))
     })

@@ -6,7 +6,7 @@ use crate::events::{self, event};
 use crate::input::UserInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::{CloudEvent, Page};
+use domain::Page;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -126,11 +126,7 @@ pub async fn delete(pool: &Pool, oid: Uuid) -> Result<(), ApiError> {
             .returning(User::as_returning())
             .get_result(conn)
             .await?;
-        let mut emitted: Vec<CloudEvent> = revoked
-            .iter()
-            .map(|a| event(events::ASSIGNMENT_REVOKED, events::assignment_subject(a), a))
-            .collect();
-        emitted.push(event(events::USER_DELETED, row.oid, &row));
+        let emitted = events::cascade(&revoked, event(events::USER_DELETED, row.oid, &row));
         outbox::append(conn, &emitted).await?;
         Ok(Some(row))
     })
