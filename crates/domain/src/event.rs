@@ -35,6 +35,18 @@ impl CloudEvent {
         Self::at(source, event_type, subject, data, Utc::now())
     }
 
+    /// An event whose `data` is `data` serialized (the API representations serialize infallibly; a failure
+    /// would be a bug, and leaves `data` null rather than losing the event).
+    pub fn of(
+        source: &str,
+        event_type: &str,
+        subject: impl ToString,
+        data: &impl serde::Serialize,
+    ) -> Self {
+        let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+        Self::new(source, event_type, subject.to_string(), data)
+    }
+
     pub fn at(
         source: &str,
         event_type: &str,

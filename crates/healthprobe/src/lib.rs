@@ -78,13 +78,16 @@ pub fn probe(target: &Target, timeout: Duration) -> Result<u16, String> {
     let mut head = [0u8; 64];
     let mut read = 0;
     while read < 12 {
-        match stream.read(&mut head[read..]) {
+        let Some(rest) = head.get_mut(read..) else {
+            break;
+        };
+        match stream.read(rest) {
             Ok(0) => break,
             Ok(n) => read += n,
             Err(err) => return Err(format!("{addr}: {err}")),
         }
     }
-    let line = String::from_utf8_lossy(&head[..read]);
+    let line = String::from_utf8_lossy(head.get(..read).unwrap_or_default());
     line.strip_prefix("HTTP/1.")
         .and_then(|rest| rest.get(2..5))
         .and_then(|code| code.parse().ok())

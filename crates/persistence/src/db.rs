@@ -47,6 +47,13 @@ pub fn build_pool(settings: &DbSettings) -> Result<Pool, DbError> {
         .map_err(|err| DbError::Unavailable(err.to_string()))
 }
 
+/// Checks a connection out of `pool`, as [`DbError::Unavailable`] when none comes in time.
+pub async fn conn(pool: &Pool) -> Result<PooledConn, DbError> {
+    pool.get()
+        .await
+        .map_err(|err| DbError::Unavailable(err.to_string()))
+}
+
 /// Opens one connection outside the pool (for the relay's lock holder, bootstrap and tests).
 pub async fn connect(url: &str, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
     match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
@@ -108,6 +115,77 @@ pub async fn drop_database(url: &str) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Creates the template database `url` names, migrated with the outbox's and `migrations`, unless it exists.
+/// Concurrent callers (test processes) wait on an advisory lock for the first; the template appears under its
+/// name only once fully migrated (built under another name, then renamed), so its existence means ready.
+pub async fn ensure_template(
+    url: &str,
+    migrations: &'static EmbeddedMigrations,
+) -> Result<(), DbError> {
+    let (name, admin_url) = split_database(url)?;
+    let mut conn = connect(&admin_url, Duration::from_secs(10)).await?;
+    let key = advisory_key(&name);
+    lock_query("pg_advisory_lock", key).execute(&mut conn).await?;
+    let built = build_template(&mut conn, url, &name, migrations).await;
+    lock_query("pg_advisory_unlock", key).execute(&mut conn).await?;
+    built
+}
+
+async fn build_template(
+    conn: &mut AsyncPgConnection,
+    url: &str,
+    name: &str,
+    migrations: &'static EmbeddedMigrations,
+) -> Result<(), DbError> {
+    if database_exists(conn, name).await? {
+        return Ok(());
+    }
+    let building = format!("{name}_new");
+    let building_url = url.replacen(&format!("/{name}"), &format!("/{building}"), 1);
+    drop_database(&building_url).await?;
+    ensure_database(&building_url).await?;
+    migrate(&building_url, migrations)
+        .await
+        .map_err(|err| DbError::Unavailable(err.to_string()))?;
+    let rename = format!(
+        "ALTER DATABASE {} RENAME TO {}",
+        quote_ident(&building),
+        quote_ident(name)
+    );
+    diesel::sql_query(rename).execute(conn).await?;
+    Ok(())
+}
+
+/// Creates the database `url` names as a copy of the database `template_url` names (which nobody may be
+/// connected to: templates are only ever connected to while they are built, under another name).
+pub async fn create_from_template(url: &str, template_url: &str) -> Result<(), DbError> {
+    let (name, admin_url) = split_database(url)?;
+    let (template, _) = split_database(template_url)?;
+    let mut conn = connect(&admin_url, Duration::from_secs(10)).await?;
+    let create = format!(
+        "CREATE DATABASE {} TEMPLATE {}",
+        quote_ident(&name),
+        quote_ident(&template)
+    );
+    diesel::sql_query(create).execute(&mut conn).await?;
+    Ok(())
+}
+
+/// A stable advisory-lock key for a name (FNV-1a: the same in every process, unlike `DefaultHasher`).
+fn advisory_key(name: &str) -> i64 {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+fn lock_query(
+    function: &str,
+    key: i64,
+) -> diesel::query_builder::SqlQuery {
+    diesel::sql_query(format!("SELECT {function}({key})"))
+}
+
 async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DbError> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
@@ -152,7 +230,7 @@ pub const OUTBOX_MIGRATIONS: EmbeddedMigrations =
 /// for the first one instead of racing it. Runs on a blocking thread: diesel's harness is synchronous.
 pub async fn migrate(
     url: &str,
-    service: EmbeddedMigrations,
+    service: &'static EmbeddedMigrations,
 ) -> Result<Vec<String>, MigrationError> {
     let url = url.to_owned();
     let task = tokio::task::spawn_blocking(move || -> Result<Vec<String>, MigrationError> {
@@ -163,10 +241,12 @@ pub async fn migrate(
         let lock = diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"));
         diesel::RunQueryDsl::execute(lock, &mut conn).map_err(|e| fail(&e))?;
         let mut applied = Vec::new();
-        let result = [OUTBOX_MIGRATIONS, service]
+        let result = [&OUTBOX_MIGRATIONS, service]
             .into_iter()
             .try_for_each(|source| {
-                let versions = conn.run_pending_migrations(source).map_err(|e| fail(&*e))?;
+                let versions = conn
+                    .run_pending_migrations(Borrowed(source))
+                    .map_err(|e| fail(&*e))?;
                 applied.extend(versions.into_iter().map(|v| v.to_string()));
                 Ok(())
             });
@@ -179,6 +259,18 @@ pub async fn migrate(
         Ok(applied)
     });
     task.await.map_err(|err| MigrationError(err.to_string()))?
+}
+
+/// Embedded migrations by reference (diesel's harness takes its source by value, and the embedded set cannot be
+/// copied), so a service's migrations can be a `&'static` shared by the runner and the readiness probe.
+struct Borrowed(&'static EmbeddedMigrations);
+
+impl MigrationSource<Pg> for Borrowed {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<Pg>>>> {
+        MigrationSource::<Pg>::migrations(self.0)
+    }
 }
 
 /// Versions of the outbox's and `service`'s migrations not yet applied to the database (empty when current).

@@ -332,7 +332,7 @@ mod tests {
     const RSA_OTHER_PRIVATE: &str = include_str!("../tests/fixtures/rsa_other_private.pem");
 
     fn now() -> i64 {
-        jsonwebtoken::get_current_timestamp() as i64
+        i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap()
     }
 
     fn settings() -> JwtSettings {

@@ -1,5 +1,6 @@
 //! The command line every service binary shares: `NAME [serve|migrate] [--config PATH]`.
 
+use crate::settings::ServiceSettings;
 use diesel_migrations::EmbeddedMigrations;
 use std::path::PathBuf;
 
@@ -52,29 +53,30 @@ impl Args {
 }
 
 /// The `migrate` subcommand.
-pub async fn migrate(database_url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+pub async fn migrate(database_url: &str, migrations: &'static EmbeddedMigrations) -> anyhow::Result<()> {
     persistence::db::ensure_database(database_url).await?;
     let applied = persistence::db::migrate(database_url, migrations).await?;
     tracing::info!(?applied, "migrations applied");
     Ok(())
 }
 
-/// What a service binary tells the shared `main`: its name, settings, migrations and how to build it.
-pub trait Binary: Sized {
-    const NAME: &'static str;
-    /// Defaults < file < environment, checked; the error is one line naming the setting.
-    fn load(file: Option<&std::path::Path>) -> Result<Self, String>;
-    fn log(&self) -> &crate::LogSettings;
-    fn database_url(&self) -> &str;
-    fn migrations() -> EmbeddedMigrations;
-    fn build(self) -> impl std::future::Future<Output = anyhow::Result<crate::service::Service>>;
+/// What a service tells the shared `main` and test harness: its settings, its migrations and how to build it.
+/// Implemented once per service in its `lib.rs`; its `main.rs` is then `cli::main::<Service>()`.
+pub trait ServiceApp {
+    type Settings: ServiceSettings;
+    /// The service's own migrations (the outbox's run before them).
+    const MIGRATIONS: &'static EmbeddedMigrations;
+    /// Binds the listener and starts background work; `main` and the tests start the service the same way.
+    fn build(
+        settings: Self::Settings,
+    ) -> impl std::future::Future<Output = anyhow::Result<crate::service::Service>>;
 }
 
 /// The whole `main` of a service: arguments, settings, logs, then `migrate` or `serve` until SIGTERM.
 /// Exit codes: 0 done, 2 usage or configuration error, 1 failure.
-pub async fn main<B: Binary>() -> std::process::ExitCode {
+pub async fn main<A: ServiceApp>() -> std::process::ExitCode {
     use std::process::ExitCode;
-    let name = B::NAME;
+    let name = A::Settings::SERVICE;
     let args = match Args::parse(name) {
         Ok(args) => args,
         Err(usage) => {
@@ -82,17 +84,17 @@ pub async fn main<B: Binary>() -> std::process::ExitCode {
             return ExitCode::from(2);
         }
     };
-    let settings = match B::load(args.config.as_deref()) {
+    let settings = match A::Settings::load(args.config.as_deref()) {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("{name}: {message}");
             return ExitCode::from(2);
         }
     };
-    crate::telemetry::init(settings.log());
+    crate::telemetry::init(&settings.common().log);
     let outcome = match args.command {
-        Command::Migrate => migrate(settings.database_url(), B::migrations()).await,
-        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(&settings.common().database.url, A::MIGRATIONS).await,
+        Command::Serve => serve::<A>(settings).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -104,9 +106,9 @@ pub async fn main<B: Binary>() -> std::process::ExitCode {
     }
 }
 
-async fn serve<B: Binary>(settings: B) -> anyhow::Result<()> {
-    let service = settings.build().await?;
-    tracing::info!(port = service.port(), "{} listening", B::NAME);
+async fn serve<A: ServiceApp>(settings: A::Settings) -> anyhow::Result<()> {
+    let service = A::build(settings).await?;
+    tracing::info!(port = service.port(), "{} listening", A::Settings::SERVICE);
     service.run_until_stopped().await?;
     Ok(())
 }

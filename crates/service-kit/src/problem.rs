@@ -43,6 +43,20 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, detail).with_field(field)
     }
 
+    /// A 503 for a database that cannot be reached in time, so callers retry; the cause goes to the log.
+    pub fn unavailable(cause: &dyn fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The service cannot reach its database right now; retry shortly.",
+        )
+    }
+
+    /// A 500 whose details (the whole source chain) go to the log under a fresh id, and only the id to the caller.
+    pub fn internal_error(cause: &(dyn std::error::Error + 'static)) -> Self {
+        Self::internal(&crate::error_chain(cause))
+    }
+
     /// A 500 whose details go to the log under a fresh id, and only the id to the caller.
     pub fn internal(cause: &dyn fmt::Display) -> Self {
         let id = uuid::Uuid::new_v4().to_string();
@@ -78,13 +92,28 @@ impl ResponseError for Problem {
     }
 }
 
-/// Rewrites the framework's own error responses (no route, wrong method, body too large: empty or plain-text
-/// bodies) into problem documents with the same status, so every error has one format. Responses a handler
-/// shaped itself (problem documents, a readiness report) pass untouched.
-pub fn uniform_errors<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
+/// How a service renders an error the framework made itself (no route, wrong method, body too large), in the
+/// service's contract format.
+pub type FrameworkErrors = fn(StatusCode) -> HttpResponse;
+
+/// [`FrameworkErrors`] as problem documents.
+pub fn framework_problem(status: StatusCode) -> HttpResponse {
+    let detail = match status {
+        StatusCode::NOT_FOUND => "No such resource.".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this resource.".to_owned(),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
+        other => other.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    Problem::new(status, detail).error_response()
+}
+
+/// Rewrites the framework's own error responses (empty or plain-text bodies) with `render`, keeping the status,
+/// so every error has one format. Responses a handler shaped itself (problem documents, a readiness report)
+/// pass untouched.
+pub fn uniform_errors<B: 'static>(render: FrameworkErrors) -> actix_web::middleware::ErrorHandlers<B> {
     use actix_web::http::header::CONTENT_TYPE;
     use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-    ErrorHandlers::new().default_handler(|res: actix_web::dev::ServiceResponse<B>| {
+    ErrorHandlers::new().default_handler(move |res: actix_web::dev::ServiceResponse<B>| {
         let framework_made = res
             .headers()
             .get(CONTENT_TYPE)
@@ -94,16 +123,8 @@ pub fn uniform_errors<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
-        let detail = match status {
-            StatusCode::NOT_FOUND => "No such resource.".to_owned(),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                "This method is not allowed on this resource.".to_owned()
-            }
-            StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
-            other => other.canonical_reason().unwrap_or("Error").to_owned(),
-        };
         let (req, _) = res.into_parts();
-        let response = Problem::new(status, detail).error_response();
+        let response = render(status);
         Ok(ErrorHandlerResponse::Response(
             actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
         ))

@@ -1,12 +1,16 @@
-//! The start-up every service shares (metrics, database, migrations, pool, relay, listener) and the running
-//! service's lifecycle (serve, then drain background work), so a service's `Application` only adds its routes.
+//! The start-up every service shares (metrics, database, migrations, pool, relay, listener), the HTTP server
+//! assembled around a service's routes (errors, observation, body limit, probes), and the running service's
+//! lifecycle (serve, then drain background work). A service's `build` only makes its state and routes.
 
-use crate::HttpSettings;
+use crate::probes::{self, Probes, Spec};
 use crate::run::{Background, with_retry};
+use crate::settings::CommonSettings;
 use actix_web::dev::{Server, ServerHandle};
-use bus::{BusSettings, Relay, RelayStatus};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use bus::{Relay, RelayStatus};
 use diesel_migrations::EmbeddedMigrations;
-use persistence::{DbSettings, Pool};
+use persistence::Pool;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,23 +20,25 @@ const STARTUP_BUDGET: Duration = Duration::from_secs(60);
 
 /// Everything a service needs before it builds its HTTP app.
 pub struct Foundation {
+    pub name: &'static str,
     pub pool: Pool,
     pub relay_status: Arc<RelayStatus>,
     pub background: Background,
     pub listener: TcpListener,
     pub port: u16,
+    migrations: &'static EmbeddedMigrations,
+    framework_errors: crate::problem::FrameworkErrors,
 }
 
 impl Foundation {
     /// Creates and migrates the database (when `auto_migrate`), retrying while PostgreSQL comes up; builds the
     /// pool; starts the outbox relay (when enabled); binds the listener.
     pub async fn build(
-        service: &str,
-        http: &HttpSettings,
-        db: &DbSettings,
-        bus: &BusSettings,
-        migrations: EmbeddedMigrations,
+        name: &'static str,
+        common: &CommonSettings,
+        migrations: &'static EmbeddedMigrations,
     ) -> anyhow::Result<Self> {
+        let (db, bus, http) = (&common.database, &common.bus, &common.http);
         // Install the recorder before anything records, or early counts are lost.
         let _ = crate::metrics::handle();
         if db.auto_migrate {
@@ -47,7 +53,7 @@ impl Foundation {
         }
         let pool = persistence::db::build_pool(db)?;
         let mut background = Background::new();
-        let relay = Relay::new(&db.url, bus.clone(), service);
+        let relay = Relay::new(&db.url, bus.clone(), name);
         let relay_status = relay.status();
         if bus.relay_enabled {
             background.spawn(relay.run(background.token()));
@@ -56,11 +62,61 @@ impl Foundation {
             .map_err(|err| anyhow::anyhow!("cannot listen on http.bind {}: {err}", http.bind))?;
         let port = listener.local_addr()?.port();
         Ok(Self {
+            name,
             pool,
             relay_status,
             background,
             listener,
             port,
+            migrations,
+            framework_errors: crate::problem::framework_problem,
+        })
+    }
+
+    /// Renders the framework's own errors (no route, wrong method) with `render` instead of problem documents,
+    /// for a service whose contract names another error format.
+    pub fn with_framework_errors(mut self, render: crate::problem::FrameworkErrors) -> Self {
+        self.framework_errors = render;
+        self
+    }
+
+    /// Starts the HTTP server: uniform problem errors, request observation, the body limit and the open probes
+    /// around `routes`, which mounts the service's own state and paths. Consumes the foundation into the
+    /// running [`Service`].
+    pub fn serve<F>(self, common: &CommonSettings, spec: &'static str, routes: F) -> anyhow::Result<Service>
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        let http = &common.http;
+        let probes = Probes {
+            pool: self.pool.clone(),
+            migrations: self.migrations,
+            relay: Arc::clone(&self.relay_status),
+            spec: Arc::new(Spec::new(spec)?),
+        };
+        let max_body = http.max_body_bytes;
+        let listener = self.listener.try_clone()?;
+        let framework_errors = self.framework_errors;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(crate::problem::uniform_errors(framework_errors))
+                .wrap(from_fn(crate::observe::observe))
+                .app_data(web::PayloadConfig::new(max_body))
+                .configure(|cfg| probes::configure(cfg, probes.clone()))
+                .configure(routes.clone())
+        })
+        .listen(listener)?
+        .shutdown_timeout(http.shutdown_timeout_secs);
+        if http.workers > 0 {
+            server = server.workers(http.workers);
+        }
+        Ok(Service {
+            name: self.name,
+            port: self.port,
+            server: server.run(),
+            background: self.background,
+            pool: self.pool,
+            shutdown_timeout: Duration::from_secs(http.shutdown_timeout_secs),
         })
     }
 }
@@ -76,22 +132,6 @@ pub struct Service {
 }
 
 impl Service {
-    pub fn new(
-        name: &'static str,
-        foundation: Foundation,
-        server: Server,
-        http: &HttpSettings,
-    ) -> Self {
-        Self {
-            name,
-            port: foundation.port,
-            server,
-            background: foundation.background,
-            pool: foundation.pool,
-            shutdown_timeout: Duration::from_secs(http.shutdown_timeout_secs),
-        }
-    }
-
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -1,9 +1,12 @@
-//! Layered configuration: compiled defaults < optional file < environment.
+//! Layered configuration: compiled defaults < optional file < environment, and the sections every service
+//! shares, checked in one place.
 //!
 //! Everything is reachable as `<SERVICE>__SECTION__KEY` (e.g. `IDENTITY__DATABASE__POOL_SIZE`), and the
 //! conventional `DATABASE_URL`, `AMQP_URL` and `BIND_ADDR` are honoured directly, taking precedence.
 
+use bus::BusSettings;
 use config::{Config, ConfigError, Environment, File, FileFormat};
+use persistence::DbSettings;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -28,6 +31,86 @@ pub struct LogSettings {
     pub format: String,
 }
 
+/// The sections every service has: `[http]`, `[database]`, `[bus]`, `[log]`. A service's settings flatten
+/// this in, so the keys stay where they always were.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommonSettings {
+    pub http: HttpSettings,
+    pub database: DbSettings,
+    pub bus: BusSettings,
+    pub log: LogSettings,
+}
+
+impl CommonSettings {
+    /// The rules the shared sections' types cannot express, each naming its setting.
+    pub fn check(&self) -> Result<(), String> {
+        let fail = |what: &str| Err(format!("configuration error: {what}"));
+        if self.database.pool_size == 0 {
+            return fail("database.pool_size must be at least 1");
+        }
+        if self.bus.batch_size < 1 {
+            return fail("bus.batch_size must be at least 1");
+        }
+        if self.bus.poll_interval_ms == 0 {
+            return fail("bus.poll_interval_ms must be at least 1");
+        }
+        if self.http.max_body_bytes == 0 {
+            return fail("http.max_body_bytes must be at least 1");
+        }
+        if !matches!(self.log.format.as_str(), "json" | "pretty") {
+            return fail("log.format must be `json` or `pretty`");
+        }
+        Ok(())
+    }
+}
+
+/// What a service's settings type tells the shared loader: its name, compiled defaults, list-valued keys, where
+/// its shared sections are, and the rules of its own sections.
+pub trait ServiceSettings: DeserializeOwned + Sized {
+    /// The service's name: the environment prefix (`identity-x` reads `IDENTITY_X__…`) and the event source.
+    const SERVICE: &'static str;
+    /// The compiled defaults (`config/defaults.toml`).
+    const DEFAULTS: &'static str;
+    /// Settings that are lists, written comma-separated in the environment.
+    const LIST_KEYS: &'static [&'static str] = &[];
+
+    fn common(&self) -> &CommonSettings;
+    fn common_mut(&mut self) -> &mut CommonSettings;
+
+    /// The rules of the service's own sections, each reported naming its setting.
+    fn check_own(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Every rule: the shared sections', then the service's own.
+    fn check(&self) -> Result<(), String> {
+        self.common().check()?;
+        self.check_own()
+    }
+
+    /// Defaults < file < environment, then checked.
+    fn load(file: Option<&Path>) -> Result<Self, String> {
+        let sources = Sources {
+            file,
+            environment: true,
+        };
+        let settings: Self = load_service(Self::SERVICE, Self::DEFAULTS, sources, Self::LIST_KEYS)
+            .map_err(|err| format!("configuration error: {err}"))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The compiled defaults alone, unchecked (tests start from these and fill in what they need).
+    fn defaults() -> Result<Self, String> {
+        let sources = Sources {
+            file: None,
+            environment: false,
+        };
+        load_service(Self::SERVICE, Self::DEFAULTS, sources, &[])
+            .map_err(|err| format!("configuration error: {err}"))
+    }
+}
+
 /// Where settings come from besides the compiled defaults.
 pub struct Sources<'a> {
     pub file: Option<&'a Path>,
@@ -44,6 +127,28 @@ pub fn load<T: DeserializeOwned>(
     sources: Sources<'_>,
     list_keys: &[&str],
 ) -> Result<T, ConfigError> {
+    build(service, defaults, sources, list_keys)?.try_deserialize()
+}
+
+/// Loads a service's settings. The shared sections are read on their own first: through `#[serde(flatten)]`
+/// a type error would lose the key it is about, and "configuration error: invalid type" names nothing.
+fn load_service<T: DeserializeOwned>(
+    service: &str,
+    defaults: &str,
+    sources: Sources<'_>,
+    list_keys: &[&str],
+) -> Result<T, ConfigError> {
+    let config = build(service, defaults, sources, list_keys)?;
+    config.clone().try_deserialize::<CommonSettings>()?;
+    config.try_deserialize()
+}
+
+fn build(
+    service: &str,
+    defaults: &str,
+    sources: Sources<'_>,
+    list_keys: &[&str],
+) -> Result<Config, ConfigError> {
     let file = sources.file;
     let prefix = service.to_uppercase().replace('-', "_");
     let mut builder = Config::builder().add_source(File::from_str(defaults, FileFormat::Toml));
@@ -61,7 +166,7 @@ pub fn load<T: DeserializeOwned>(
         }
     }
     if !sources.environment {
-        return builder.build()?.try_deserialize();
+        return builder.build();
     }
     builder = builder.add_source(env);
     for (var, key) in [
@@ -73,5 +178,73 @@ pub fn load<T: DeserializeOwned>(
             builder = builder.set_override(key, value)?;
         }
     }
-    builder.build()?.try_deserialize()
+    builder.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULTS: &str = r#"
+        [http]
+        bind = "127.0.0.1:0"
+        workers = 0
+        shutdown_timeout_secs = 1
+        max_body_bytes = 10
+        [database]
+        url = "postgres://h/db"
+        pool_size = 1
+        acquire_timeout_ms = 1
+        auto_migrate = false
+        [bus]
+        url = "amqp://h"
+        exchange = "x"
+        relay_enabled = false
+        batch_size = 1
+        poll_interval_ms = 1
+        connect_timeout_ms = 1
+        confirm_timeout_ms = 1
+        max_backoff_ms = 1
+        retention_hours = 1
+        [log]
+        level = "info"
+        format = "json"
+        [own]
+        count = 3
+    "#;
+
+    #[derive(Debug, Deserialize)]
+    struct Own {
+        count: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Example {
+        #[serde(flatten)]
+        common: CommonSettings,
+        own: Own,
+    }
+
+    fn with(extra: &str) -> Result<Example, ConfigError> {
+        let file = std::env::temp_dir().join(format!("kit-settings-{}.toml", std::process::id()));
+        std::fs::write(&file, extra).unwrap();
+        let sources = Sources {
+            file: Some(&file),
+            environment: false,
+        };
+        let loaded = load_service::<Example>("example", DEFAULTS, sources, &[]);
+        let _ = std::fs::remove_file(&file);
+        loaded
+    }
+
+    #[test]
+    fn flattened_sections_load_and_errors_name_the_key() {
+        let example = with("").unwrap();
+        assert_eq!(example.common.database.pool_size, 1);
+        assert_eq!(example.own.count, 3);
+        let err = with("[http]\nworkers = \"many\"\n").unwrap_err().to_string();
+        assert!(err.contains("http.workers"), "{err}");
+        let err = with("[own]\ncount = \"x\"\n").unwrap_err().to_string();
+        assert!(err.contains("own.count"), "{err}");
+    }
 }

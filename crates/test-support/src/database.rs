@@ -1,25 +1,43 @@
 //! The resources a test owns, dropped when the test ends: its database and, once `settings::for_test` has named
 //! one, its bus exchange (so test runs leave nothing behind in PostgreSQL or RabbitMQ).
+//!
+//! A migrated test database is cloned from a template migrated once per test run (`CREATE DATABASE … TEMPLATE`,
+//! as crates.io's test harness does), so a test pays for a file copy instead of every migration.
 
+use diesel_migrations::EmbeddedMigrations;
 use lapin::options::ExchangeDeleteOptions;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
-/// Names a fresh database (the service creates and migrates it on start) and drops it, and the test's exchange,
-/// on `Drop`.
+/// Names a fresh database and drops it, and the test's exchange, on `Drop`.
 pub struct TestDatabase {
     pub url: String,
     exchange: Mutex<Option<String>>,
 }
 
+fn server_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
 impl TestDatabase {
+    /// A name for a database that does not exist yet (the service creates and migrates it on start).
     /// `prefix` names the service, e.g. `identity` gives `identity_test_<uuid>`.
     pub fn new(prefix: &str) -> Self {
-        let base = std::env::var("TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
         Self {
-            url: format!("{base}/{prefix}_test_{}", crate::unique_suffix()),
+            url: format!("{}/{prefix}_test_{}", server_url(), crate::unique_suffix()),
             exchange: Mutex::new(None),
         }
+    }
+
+    /// A database already migrated with the outbox's and `migrations`, cloned from this run's template.
+    pub fn migrated(prefix: &str, migrations: &'static EmbeddedMigrations) -> Self {
+        let database = Self::new(prefix);
+        let template = template(prefix, migrations);
+        let url = database.url.clone();
+        run_blocking(async move { persistence::db::create_from_template(&url, &template).await })
+            .expect("test database cloned from its template");
+        database
     }
 
     /// Deletes `exchange` too when the test ends.
@@ -30,11 +48,50 @@ impl TestDatabase {
     }
 }
 
+/// The template for `prefix` in this test run, created and migrated by the first test of the process that
+/// asks; concurrent test processes (one per test binary) share it through an advisory lock in
+/// `persistence::db::ensure_template`. The run id (`TEST_RUN_ID`, set by `deploy/local/test.sh`; else this
+/// process) keeps an earlier run's template, migrated by older code, from being reused.
+fn template(prefix: &str, migrations: &'static EmbeddedMigrations) -> String {
+    static TEMPLATES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut known = templates.lock().unwrap_or_else(|poison| poison.into_inner());
+    if let Some(url) = known.get(prefix) {
+        return url.clone();
+    }
+    let run = std::env::var("TEST_RUN_ID")
+        .ok()
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| format!("p{}", std::process::id()));
+    let url = format!("{}/{prefix}_tpl_{}", server_url(), run.to_ascii_lowercase());
+    let target = url.clone();
+    run_blocking(async move { persistence::db::ensure_template(&target, migrations).await })
+        .expect("test template database migrated");
+    known.insert(prefix.to_owned(), url.clone());
+    url
+}
+
+/// Runs `work` to completion on a runtime of its own: callers may be inside a test's runtime, which cannot
+/// block on itself.
+fn run_blocking<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(work)
+    })
+    .join()
+    .expect("blocking helper thread")
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let url = self.url.clone();
         let exchange = self.exchange.lock().ok().and_then(|mut slot| slot.take());
-        // Drop runs inside the test's runtime, which cannot block on itself: use a thread of our own.
+        // Never panics: a drop during a failing test's unwinding must not abort the test binary.
         let _ = std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

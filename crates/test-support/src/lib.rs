@@ -1,12 +1,16 @@
-//! Test harness pieces shared by every service: each test gets its own database and exchange so tests run in
-//! parallel against the real PostgreSQL and RabbitMQ.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Test harness pieces shared by every service: each test gets its own database (cloned from a template
+//! migrated once per run) and exchange, so tests run in parallel against the real PostgreSQL and RabbitMQ.
+// A test harness: a failed expectation should panic the test, as in the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+pub mod app;
 pub mod broker;
 pub mod database;
 pub mod http;
+pub mod logs;
 pub mod settings;
 
+pub use app::Spawned;
 pub use broker::{BrokerProxy, Received, Subscriber};
 pub use database::TestDatabase;
 
@@ -19,4 +23,21 @@ pub fn amqp_url() -> String {
 /// A name unique to this test, for databases and exchanges.
 pub fn unique_suffix() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Asserts each of `event_types` is a channel address of the AsyncAPI catalogue (`specs/events.asyncapi.yaml`).
+pub fn assert_catalogued(event_types: &[&str]) {
+    let catalogue: serde_json::Value = serde_norway::from_str(contracts::EVENTS).unwrap();
+    let addresses: Vec<&str> = catalogue["channels"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|channel| channel["address"].as_str())
+        .collect();
+    for event_type in event_types {
+        assert!(
+            addresses.contains(event_type),
+            "{event_type} missing from specs/events.asyncapi.yaml"
+        );
+    }
 }

@@ -1,19 +1,12 @@
 //! The settings every spawned test service shares: a free port, its own database and exchange, and a relay that
 //! notices a broker outage within a second.
 
-use bus::BusSettings;
-use persistence::DbSettings;
-use service_kit::HttpSettings;
+use service_kit::CommonSettings;
 
-/// Points `http`, `database` and `bus` at a test's own resources (the exchange is deleted with `database`);
-/// returns the exchange name.
-pub fn for_test(
-    service: &str,
-    database: &crate::TestDatabase,
-    http: &mut HttpSettings,
-    db: &mut DbSettings,
-    bus: &mut BusSettings,
-) -> String {
+/// Points the shared sections at a test's own resources (the exchange is deleted with `database`); returns the
+/// exchange name.
+pub fn for_test(service: &str, database: &crate::TestDatabase, common: &mut CommonSettings) -> String {
+    let CommonSettings { http, database: db, bus, .. } = common;
     http.bind = "127.0.0.1:0".to_owned();
     http.workers = 2;
     http.shutdown_timeout_secs = 5;

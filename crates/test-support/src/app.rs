@@ -1,0 +1,60 @@
+//! A service spawned in the test process the way `main` starts it, on a free port, against its own database
+//! (cloned from the run's migrated template) and its own exchange.
+
+use crate::TestDatabase;
+use persistence::Pool;
+use service_kit::{ServiceApp, ServiceSettings};
+
+/// The running service and what a test needs to talk to it. Stops the server when dropped; the database (and
+/// exchange) go last.
+pub struct Spawned {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    pub db_url: String,
+    pub exchange: String,
+    pub handle: actix_web::dev::ServerHandle,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Declared last, so dropped after the server task is aborted.
+    pub database: TestDatabase,
+}
+
+impl Spawned {
+    /// Starts service `A` from its compiled defaults pointed at the test's resources, after `tweak` (the
+    /// service's test keys, then the test's own changes) has had its say.
+    pub async fn start<A: ServiceApp>(tweak: impl FnOnce(&mut A::Settings)) -> Self {
+        let service = A::Settings::SERVICE;
+        let database = TestDatabase::migrated(&service.replace('-', "_"), A::MIGRATIONS);
+        let mut settings = A::Settings::defaults().expect("defaults parse");
+        crate::settings::for_test(service, &database, settings.common_mut());
+        tweak(&mut settings);
+        let db_url = settings.common().database.url.clone();
+        let exchange = settings.common().bus.exchange.clone();
+        let app = A::build(settings).await.expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.pool();
+        let handle = app.server_handle();
+        let task = tokio::spawn(app.run_until_stopped());
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            pool,
+            db_url,
+            exchange,
+            handle,
+            task,
+            database,
+        }
+    }
+
+    /// Receives every event the service publishes from now on.
+    pub async fn subscribe(&self) -> crate::Subscriber {
+        crate::Subscriber::bind(&self.exchange).await
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
