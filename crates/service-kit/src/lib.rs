@@ -20,7 +20,7 @@ pub mod telemetry;
 pub use cli::ServiceApp;
 pub use db::DbFailure;
 pub use problem::Problem;
-pub use settings::{CommonSettings, HttpSettings, LogSettings, ServiceSettings};
+pub use settings::{CommonSettings, HttpSettings, LogFormat, LogSettings, ServiceSettings};
 
 /// An error and its sources, `outer: inner: innermost`, for a log line that keeps the whole cause.
 pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {

@@ -28,7 +28,17 @@ pub struct LogSettings {
     /// Default filter (`info`, `identity=debug,info`, ...); `RUST_LOG` overrides it.
     pub level: String,
     /// `json` (one object per line) or `pretty`.
-    pub format: String,
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line, for collectors.
+    Json,
+    /// Human-readable lines, for a terminal.
+    Pretty,
 }
 
 /// The sections every service has: `[http]`, `[database]`, `[bus]`, `[log]`. A service's settings flatten
@@ -56,9 +66,6 @@ impl CommonSettings {
         }
         if self.http.max_body_bytes == 0 {
             return fail("http.max_body_bytes must be at least 1");
-        }
-        if !matches!(self.log.format.as_str(), "json" | "pretty") {
-            return fail("log.format must be `json` or `pretty`");
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Structured logs: one JSON object per line, carrying the request span's fields (request id, route).
 
 use crate::LogSettings;
+use crate::settings::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests building several apps) are no-ops.
@@ -11,7 +12,7 @@ pub fn init(settings: &LogSettings) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(true);
-    let _ = if settings.format == "pretty" {
+    let _ = if settings.format == LogFormat::Pretty {
         builder.try_init()
     } else {
         builder
