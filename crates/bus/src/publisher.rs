@@ -74,7 +74,11 @@ impl Publisher {
         let mut confirms = Vec::with_capacity(batch.len());
         let mut cut_short = None;
         for event in batch {
-            match self.send(event).await {
+            // A half-open link can block the write itself, not only the confirm: bound both.
+            let sent = tokio::time::timeout(self.confirm_timeout, self.send(event))
+                .await
+                .unwrap_or(Err(PublishError::Timeout(self.confirm_timeout)));
+            match sent {
                 Ok(confirm) => confirms.push((event.seq, event.event_id, confirm)),
                 Err(err) => {
                     cut_short = Some(err);
@@ -115,9 +119,18 @@ impl Publisher {
             .await?)
     }
 
-    /// Closes the channel and connection politely (best effort).
-    pub async fn close(self) {
-        let _ = self.channel.close(200, "relay stopping".into()).await;
-        let _ = self.connection.close(200, "relay stopping".into()).await;
+    /// Closes the channel and connection politely, giving up after `bound` (a broker that stopped answering
+    /// would otherwise hold the caller until the heartbeat gives up, minutes later).
+    pub async fn close(self, bound: std::time::Duration) {
+        let polite = async {
+            let _ = self.channel.close(200, "relay stopping".into()).await;
+            let _ = self.connection.close(200, "relay stopping".into()).await;
+        };
+        if tokio::time::timeout(bound, polite).await.is_err() {
+            tracing::warn!(
+                bound_ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX),
+                "broker did not answer the close; connection abandoned"
+            );
+        }
     }
 }

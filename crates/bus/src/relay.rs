@@ -1,22 +1,47 @@
-//! The outbox relay: one active instance per service database (a PostgreSQL advisory lock elects it), woken by
-//! NOTIFY at commit or by a short poll, publishing in outbox order with confirms, backing off while the broker is
-//! away and draining the backlog when it returns.
+//! The outbox relay: one active instance per service database (a PostgreSQL session advisory lock elects it),
+//! publishing committed events in outbox order with confirms, backing off while the broker is away and draining
+//! the backlog when it returns.
+//!
+//! Wake-up: the process that committed wakes its own relay (`persistence::outbox::wake_after_commit`); rows
+//! other replicas commit are found by an adaptive poll, short while events flow and relaxing to
+//! `poll_interval` when the outbox is quiet. There is no `NOTIFY` on the commit path.
+//!
+//! Never stalling: every broker call is time-bounded (publish and confirm by `confirm_timeout`, connect by
+//! `connect_timeout`, close by `CLOSE_BOUND`), so a half-open link is abandoned within one confirm timeout; the
+//! reconnect wait starts again from its minimum after every successful reconnect and each wait is logged; a
+//! standby blocks on the lock and takes over the moment the leader's session ends; every batch is read on the
+//! lock-holding session, so a leader whose session died fails that read and stops before its next batch
+//! (fencing); delivered rows are purged on a timer whatever the load; and [`RelayStatus::stuck`] tells
+//! readiness and `/metrics` when work waits but nothing has been confirmed for a while.
 
 use crate::BusSettings;
 use crate::publisher::Publisher;
 use diesel_async::AsyncPgConnection;
-use futures_util::{FutureExt, StreamExt};
 use persistence::{DbError, outbox};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// What the relay knows of its own health, for readiness reports.
+/// How long closing a broken connection may take before it is abandoned.
+const CLOSE_BOUND: Duration = Duration::from_secs(1);
+/// The shortest poll, used while events flow.
+const MIN_POLL: Duration = Duration::from_millis(20);
+/// How often delivered rows past retention are purged, and how many per statement.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+const PURGE_CHUNK: i64 = 5_000;
+/// How long work may wait with nothing confirmed before the relay reports itself stuck.
+const STUCK_AFTER: Duration = Duration::from_secs(30);
+
+/// What the relay knows of its own health, for readiness reports and metrics.
 #[derive(Debug, Default)]
 pub struct RelayStatus {
     broker_connected: AtomicBool,
     leader: AtomicBool,
+    /// Since when events have waited with none confirmed (`None` while idle or making progress).
+    waiting_since: Mutex<Option<Instant>>,
 }
 
 impl RelayStatus {
@@ -27,9 +52,37 @@ impl RelayStatus {
     pub fn leader(&self) -> bool {
         self.leader.load(Ordering::Relaxed)
     }
+    /// Whether this leader has had events waiting for longer than [`STUCK_AFTER`] without confirming any.
+    pub fn stuck(&self) -> bool {
+        self.leader()
+            && self
+                .waiting_since
+                .lock()
+                .ok()
+                .and_then(|since| *since)
+                .is_some_and(|since| since.elapsed() >= STUCK_AFTER)
+    }
     fn set_connected(&self, value: bool) {
         self.broker_connected.store(value, Ordering::Relaxed);
         metrics::gauge!("bus_connected").set(if value { 1.0 } else { 0.0 });
+    }
+    fn set_leader(&self, value: bool) {
+        self.leader.store(value, Ordering::Relaxed);
+        metrics::gauge!("outbox_relay_leader").set(if value { 1.0 } else { 0.0 });
+        if !value {
+            self.set_waiting(false);
+        }
+    }
+    /// Records whether events wait: the first `true` starts the clock, `false` (progress or idle) stops it.
+    fn set_waiting(&self, waiting: bool) {
+        if let Ok(mut since) = self.waiting_since.lock() {
+            match (waiting, *since) {
+                (true, None) => *since = Some(Instant::now()),
+                (false, _) => *since = None,
+                (true, Some(_)) => {}
+            }
+        }
+        metrics::gauge!("outbox_relay_stuck").set(if self.stuck() { 1.0 } else { 0.0 });
     }
 }
 
@@ -41,6 +94,14 @@ pub struct Relay {
     settings: BusSettings,
     service: String,
     status: Arc<RelayStatus>,
+}
+
+/// How one tenure (connect, elect, relay) ended.
+enum Tenure {
+    /// Shutdown was asked for.
+    Stopped,
+    /// The database session was lost; `elected` says whether it had connected and led first.
+    Lost { elected: bool, error: DbError },
 }
 
 impl Relay {
@@ -60,35 +121,52 @@ impl Relay {
     /// Runs until `shutdown` is cancelled; finishes the batch in hand before returning.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut backoff = Backoff::new(self.settings.max_backoff());
+        let mut losses: u64 = 0;
         while !shutdown.is_cancelled() {
-            let outcome = self.lead_while_elected(&shutdown).await;
-            self.status.leader.store(false, Ordering::Relaxed);
-            match outcome {
-                Ok(Elected::Yes) => backoff.reset(),
-                Ok(Elected::No) => {
-                    // Another replica relays; check again later in case it dies.
-                    sleep_or_cancel(self.settings.poll_interval() * 5, &shutdown).await;
-                    continue;
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "outbox relay lost its database connection")
+            match self.tenure(&shutdown).await {
+                Tenure::Stopped => break,
+                Tenure::Lost { elected, error } => {
+                    self.status.set_leader(false);
+                    self.status.set_connected(false);
+                    // A session that worked was a successful reconnect: the next wait starts from the minimum.
+                    if elected {
+                        backoff.reset();
+                    }
+                    losses += 1;
+                    let wait = backoff.next();
+                    metrics::counter!("outbox_relay_reconnects_total").increment(1);
+                    tracing::warn!(error = %error, losses, wait_ms = millis(wait), "outbox relay lost its database session; reconnecting");
+                    sleep_or_cancel(wait, &shutdown).await;
                 }
             }
-            sleep_or_cancel(backoff.next(), &shutdown).await;
         }
+        self.status.set_leader(false);
         tracing::info!("outbox relay stopped");
     }
 
-    async fn lead_while_elected(&self, shutdown: &CancellationToken) -> Result<Elected, DbError> {
-        let mut db = persistence::db::connect(&self.database_url, Duration::from_secs(10)).await?;
-        if !persistence::db::try_session_lock(&mut db, RELAY_LOCK_KEY).await? {
-            return Ok(Elected::No);
+    /// Connects, waits for the relay lock (a standby blocks here and takes over as soon as the leader's session
+    /// ends), then relays until the session is lost or shutdown is asked for.
+    async fn tenure(&self, shutdown: &CancellationToken) -> Tenure {
+        let lost = |elected, error| Tenure::Lost { elected, error };
+        let mut db =
+            match persistence::db::connect(&self.database_url, Duration::from_secs(10)).await {
+                Ok(db) => db,
+                Err(error) => return lost(false, error),
+            };
+        tokio::select! {
+            locked = persistence::db::session_lock(&mut db, RELAY_LOCK_KEY) => {
+                if let Err(error) = locked {
+                    return lost(false, error);
+                }
+            }
+            _ = shutdown.cancelled() => return Tenure::Stopped,
         }
-        outbox::listen(&mut db).await?;
-        self.status.leader.store(true, Ordering::Relaxed);
+        self.status.set_leader(true);
         tracing::info!(service = %self.service, "outbox relay elected");
-        self.relay(&mut db, shutdown).await?;
-        Ok(Elected::Yes)
+        match self.relay(&mut db, shutdown).await {
+            Ok(()) => Tenure::Stopped,
+            Err(error) => lost(true, error),
+        }
     }
 
     async fn relay(
@@ -98,75 +176,94 @@ impl Relay {
     ) -> Result<(), DbError> {
         let mut publisher: Option<Publisher> = None;
         let mut broker_backoff = Backoff::new(self.settings.max_backoff());
-        let mut last_purge = tokio::time::Instant::now();
-        let mut last_report: Option<tokio::time::Instant> = None;
+        let mut poll = AdaptivePoll::new(MIN_POLL, self.settings.poll_interval());
+        // Purge soon after election, then on a timer: never only when the outbox happens to be empty.
+        let mut next_purge = Instant::now() + Duration::from_secs(5);
+        let mut last_report: Option<Instant> = None;
+        let batch_size = usize::try_from(self.settings.batch_size).unwrap_or(usize::MAX);
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
-            drain_notifications(db);
-            // A gauge needs no fresher value than once a second; under load this keeps a count(*) off every batch.
-            if last_report.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
-                self.report_backlog(db).await?;
-                last_report = Some(tokio::time::Instant::now());
+            if Instant::now() >= next_purge {
+                self.purge(db).await?;
+                next_purge = Instant::now() + PURGE_EVERY;
             }
             let Some(current) = publisher.as_ref() else {
+                // Fencing also while the broker is away: a dead session is noticed, not waited out.
+                self.report_backlog(db, &mut last_report).await?;
                 match Publisher::connect(&self.settings, &format!("{}-relay", self.service)).await {
                     Ok(connected) => {
-                        tracing::info!("outbox relay connected to the broker");
                         self.status.set_connected(true);
-                        broker_backoff.reset();
+                        let waited = broker_backoff.reset();
+                        tracing::info!(
+                            after_ms = millis(waited),
+                            "outbox relay connected to the broker"
+                        );
                         publisher = Some(connected);
                     }
                     Err(err) => {
                         self.status.set_connected(false);
                         let pause = broker_backoff.next();
-                        tracing::warn!(error = %err, retry_in_ms = pause.as_millis() as u64, "broker unreachable; events wait in the outbox");
+                        tracing::warn!(error = %err, retry_in_ms = millis(pause), "broker unreachable; events wait in the outbox");
                         sleep_or_cancel(pause, shutdown).await;
                     }
                 }
                 continue;
             };
+            // Read on the lock-holding session: if it died, this fails and the relay stops here (fencing).
+            let generation = outbox::wake_generation();
             let batch = outbox::pending(db, self.settings.batch_size).await?;
             if batch.is_empty() {
-                if last_purge.elapsed() > Duration::from_secs(600) {
-                    self.purge(db).await?;
-                    last_purge = tokio::time::Instant::now();
+                metrics::gauge!("outbox_backlog").set(0.0);
+                metrics::gauge!("outbox_oldest_pending_age_seconds").set(0.0);
+                self.status.set_waiting(false);
+                let wait = poll.idle();
+                tokio::select! {
+                    _ = outbox::woken_since(generation) => poll.woken(),
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.cancelled() => {}
                 }
-                self.wait_for_work(db, shutdown).await;
                 continue;
+            }
+            poll.busy();
+            self.status.set_waiting(true);
+            if batch.len() >= batch_size {
+                // A real backlog: the gauge is worth a count, at most once a second.
+                self.report_backlog(db, &mut last_report).await?;
             }
             let (acked, failure) = current.publish(&batch).await;
             if !acked.is_empty() {
                 outbox::mark_delivered(db, &acked).await?;
+                self.status.set_waiting(false);
                 metrics::counter!("outbox_delivered_total").increment(acked.len() as u64);
             }
             if let Some(err) = failure {
-                tracing::warn!(error = %err, "publishing failed; reconnecting");
+                tracing::warn!(error = %err, "publishing failed; reconnecting to the broker");
                 self.status.set_connected(false);
                 if let Some(broken) = publisher.take() {
-                    broken.close().await;
+                    broken.close(CLOSE_BOUND).await;
                 }
             }
         }
         if let Some(open) = publisher.take() {
-            open.close().await;
+            open.close(CLOSE_BOUND).await;
         }
         self.status.set_connected(false);
         Ok(())
     }
 
-    async fn wait_for_work(&self, db: &mut AsyncPgConnection, shutdown: &CancellationToken) {
-        let mut notifications = std::pin::pin!(db.notifications_stream());
-        tokio::select! {
-            _ = notifications.next() => {}
-            _ = tokio::time::sleep(self.settings.poll_interval()) => {}
-            _ = shutdown.cancelled() => {}
+    async fn report_backlog(
+        &self,
+        db: &mut AsyncPgConnection,
+        last: &mut Option<Instant>,
+    ) -> Result<(), DbError> {
+        if last.is_some_and(|at| at.elapsed() < Duration::from_secs(1)) {
+            return Ok(());
         }
-    }
-
-    async fn report_backlog(&self, db: &mut AsyncPgConnection) -> Result<(), DbError> {
+        *last = Some(Instant::now());
         let (count, oldest) = outbox::backlog(db).await?;
+        self.status.set_waiting(count > 0);
         metrics::gauge!("outbox_backlog").set(count as f64);
         let age = oldest
             .map(|at| (chrono::Utc::now() - at).num_milliseconds() as f64 / 1000.0)
@@ -175,25 +272,24 @@ impl Relay {
         Ok(())
     }
 
+    /// Deletes delivered rows past retention in bounded chunks (a few per round, so a large first purge does not
+    /// hold up publishing).
     async fn purge(&self, db: &mut AsyncPgConnection) -> Result<(), DbError> {
         let before = chrono::Utc::now() - chrono::Duration::hours(self.settings.retention_hours);
-        let purged = outbox::purge_delivered(db, before).await?;
+        let mut purged = 0;
+        for _ in 0..4 {
+            let chunk = outbox::purge_delivered_chunk(db, before, PURGE_CHUNK).await?;
+            purged += chunk;
+            if i64::try_from(chunk).unwrap_or(i64::MAX) < PURGE_CHUNK {
+                break;
+            }
+        }
         if purged > 0 {
+            metrics::counter!("outbox_purged_total").increment(purged as u64);
             tracing::info!(purged, "purged delivered outbox rows");
         }
         Ok(())
     }
-}
-
-enum Elected {
-    Yes,
-    No,
-}
-
-/// Discards queued wake-ups: the caller is about to read the table anyway.
-fn drain_notifications(db: &mut AsyncPgConnection) {
-    let mut notifications = std::pin::pin!(db.notifications_stream());
-    while let Some(Some(_)) = notifications.next().now_or_never() {}
 }
 
 async fn sleep_or_cancel(pause: Duration, shutdown: &CancellationToken) {
@@ -203,10 +299,16 @@ async fn sleep_or_cancel(pause: Duration, shutdown: &CancellationToken) {
     }
 }
 
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// Exponential backoff from 100 ms, doubling up to a ceiling.
 struct Backoff {
     next: Duration,
     max: Duration,
+    /// What the waits since the last reset added up to (logged on recovery).
+    waited: Duration,
 }
 
 impl Backoff {
@@ -216,15 +318,52 @@ impl Backoff {
         Self {
             next: Self::START,
             max,
+            waited: Duration::ZERO,
         }
     }
     fn next(&mut self) -> Duration {
         let current = self.next.min(self.max);
         self.next = (self.next * 2).min(self.max);
+        self.waited += current;
         current
     }
-    fn reset(&mut self) {
+    /// Starts again from the minimum; returns the total waited since the last reset.
+    fn reset(&mut self) -> Duration {
         self.next = Self::START;
+        std::mem::take(&mut self.waited)
+    }
+}
+
+/// The poll for rows other replicas commit: `min` right after events flowed, doubling to `max` while quiet, so
+/// a busy outbox is drained promptly and an idle service costs about one query per `max`.
+struct AdaptivePoll {
+    min: Duration,
+    max: Duration,
+    next: Duration,
+}
+
+impl AdaptivePoll {
+    fn new(min: Duration, max: Duration) -> Self {
+        let min = min.min(max);
+        Self {
+            min,
+            max,
+            next: max,
+        }
+    }
+    /// Events were found: poll soon again.
+    fn busy(&mut self) {
+        self.next = self.min;
+    }
+    /// This process committed events: the wake itself brought the relay, keep polling soon.
+    fn woken(&mut self) {
+        self.next = self.min;
+    }
+    /// Nothing was found: the wait before the next look, doubling towards `max`.
+    fn idle(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.max);
+        wait
     }
 }
 
@@ -237,7 +376,37 @@ mod tests {
         let mut backoff = Backoff::new(Duration::from_millis(500));
         let pauses: Vec<_> = (0..5).map(|_| backoff.next().as_millis()).collect();
         assert_eq!(pauses, vec![100, 200, 400, 500, 500]);
-        backoff.reset();
+        assert_eq!(backoff.reset(), Duration::from_millis(1700));
         assert_eq!(backoff.next().as_millis(), 100);
+    }
+
+    #[test]
+    fn poll_is_short_while_events_flow_and_relaxes_when_quiet() {
+        let mut poll = AdaptivePoll::new(Duration::from_millis(20), Duration::from_millis(1000));
+        assert_eq!(
+            poll.idle().as_millis(),
+            1000,
+            "an idle relay starts relaxed"
+        );
+        poll.busy();
+        let waits: Vec<_> = (0..8).map(|_| poll.idle().as_millis()).collect();
+        assert_eq!(waits, vec![20, 40, 80, 160, 320, 640, 1000, 1000]);
+        poll.woken();
+        assert_eq!(poll.idle().as_millis(), 20);
+    }
+
+    #[test]
+    fn stuck_only_when_leading_with_work_waiting_long_enough() {
+        let status = RelayStatus::default();
+        status.set_waiting(true);
+        assert!(!status.stuck(), "not the leader");
+        status.leader.store(true, Ordering::Relaxed);
+        assert!(!status.stuck(), "waiting, but not for long");
+        if let Ok(mut since) = status.waiting_since.lock() {
+            *since = Instant::now().checked_sub(STUCK_AFTER);
+        }
+        assert!(status.stuck());
+        status.set_waiting(false);
+        assert!(!status.stuck(), "progress clears it");
     }
 }

@@ -125,9 +125,13 @@ pub async fn ensure_template(
     let (name, admin_url) = split_database(url)?;
     let mut conn = connect(&admin_url, Duration::from_secs(10)).await?;
     let key = advisory_key(&name);
-    lock_query("pg_advisory_lock", key).execute(&mut conn).await?;
+    lock_query("pg_advisory_lock", key)
+        .execute(&mut conn)
+        .await?;
     let built = build_template(&mut conn, url, &name, migrations).await;
-    lock_query("pg_advisory_unlock", key).execute(&mut conn).await?;
+    lock_query("pg_advisory_unlock", key)
+        .execute(&mut conn)
+        .await?;
     built
 }
 
@@ -179,10 +183,7 @@ fn advisory_key(name: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
-fn lock_query(
-    function: &str,
-    key: i64,
-) -> diesel::query_builder::SqlQuery {
+fn lock_query(function: &str, key: i64) -> diesel::query_builder::SqlQuery {
     diesel::sql_query(format!("SELECT {function}({key})"))
 }
 
@@ -203,18 +204,15 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Takes a session-level advisory lock if free; it is held until the connection closes, so a process that dies
-/// releases it and another can take over.
-pub async fn try_session_lock(conn: &mut AsyncPgConnection, key: i64) -> Result<bool, DbError> {
+/// Waits for a session-level advisory lock (held until the connection closes). A standby waiting here takes
+/// over the moment the holder's session ends, with no polling.
+pub async fn session_lock(conn: &mut AsyncPgConnection, key: i64) -> Result<(), DbError> {
     use diesel::sql_types::BigInt;
-    let taken = diesel::select(
-        diesel::dsl::sql::<diesel::sql_types::Bool>("pg_try_advisory_lock(")
-            .bind::<BigInt, _>(key)
-            .sql(")"),
-    )
-    .get_result::<bool>(conn)
-    .await?;
-    Ok(taken)
+    diesel::sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<BigInt, _>(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Failure to apply migrations; carries the harness's own message.

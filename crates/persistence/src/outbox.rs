@@ -1,5 +1,10 @@
 //! The transactional outbox: events are rows written in the change's own transaction, and the relay (in the
 //! `bus` crate) publishes them after commit. No event exists without its change, nor a change without its event.
+//!
+//! Waking the relay: never a `NOTIFY` in the writing transaction (it takes a lock shared by the whole PostgreSQL
+//! cluster at commit and holds it through the WAL flush, serializing every write and halving the commit rate).
+//! The process that committed wakes its own relay with [`wake_after_commit`]; rows other replicas commit are
+//! found by the relay's adaptive poll.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -92,18 +97,70 @@ pub async fn backlog(conn: &mut AsyncPgConnection) -> QueryResult<(i64, Option<D
         .await
 }
 
-/// Deletes delivered rows older than `before`; the outbox is a queue, not an archive.
-pub async fn purge_delivered(
+/// Deletes up to `limit` delivered rows older than `before`, oldest first: bounded, so a purge under continuous
+/// load holds no long lock and competes little with the relay's own statements.
+pub async fn purge_delivered_chunk(
     conn: &mut AsyncPgConnection,
     before: DateTime<Utc>,
+    limit: i64,
 ) -> QueryResult<usize> {
-    diesel::delete(outbox::table.filter(outbox::delivered_at.lt(before)))
-        .execute(conn)
-        .await
+    use diesel::sql_types::{BigInt, Timestamptz};
+    diesel::sql_query(
+        "DELETE FROM outbox WHERE seq IN \
+         (SELECT seq FROM outbox WHERE delivered_at < $1 ORDER BY delivered_at LIMIT $2)",
+    )
+    .bind::<Timestamptz, _>(before)
+    .bind::<BigInt, _>(limit)
+    .execute(conn)
+    .await
 }
 
-/// Subscribes this connection to the commit-time wake-ups the outbox trigger sends.
-pub async fn listen(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    diesel::sql_query("LISTEN outbox").execute(conn).await?;
-    Ok(())
+/// Commits seen by this process (a generation counter) and the relays waiting for the next one. Every relay of
+/// the process is woken (there is one in production; tests run many), and a commit that lands while a relay
+/// is busy is not lost: the relay compares generations before it waits.
+struct WakeSignal {
+    generation: std::sync::atomic::AtomicU64,
+    waiting: tokio::sync::Notify,
+}
+
+fn wake_signal() -> &'static WakeSignal {
+    static WAKE: std::sync::OnceLock<WakeSignal> = std::sync::OnceLock::new();
+    WAKE.get_or_init(|| WakeSignal {
+        generation: std::sync::atomic::AtomicU64::new(0),
+        waiting: tokio::sync::Notify::new(),
+    })
+}
+
+/// Passes a transaction's outcome through, waking this process's relay when it committed. Wrap every
+/// transaction that appends events: `outbox::wake_after_commit(conn.transaction(..).await)`.
+pub fn wake_after_commit<T, E>(outcome: Result<T, E>) -> Result<T, E> {
+    if outcome.is_ok() {
+        let signal = wake_signal();
+        signal
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        signal.waiting.notify_waiters();
+    }
+    outcome
+}
+
+/// The current commit generation: read it before looking for pending rows, then wait with [`woken_since`].
+pub fn wake_generation() -> u64 {
+    // Fully qualified: diesel's `RunQueryDsl::load` is in scope here.
+    std::sync::atomic::AtomicU64::load(
+        &wake_signal().generation,
+        std::sync::atomic::Ordering::SeqCst,
+    )
+}
+
+/// Resolves at the first commit after `generation` was read (at once if one already came).
+pub async fn woken_since(generation: u64) {
+    let signal = wake_signal();
+    let notified = signal.waiting.notified();
+    let mut notified = std::pin::pin!(notified);
+    notified.as_mut().enable();
+    if wake_generation() != generation {
+        return;
+    }
+    notified.await;
 }

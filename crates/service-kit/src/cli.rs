@@ -53,7 +53,10 @@ impl Args {
 }
 
 /// The `migrate` subcommand.
-pub async fn migrate(database_url: &str, migrations: &'static EmbeddedMigrations) -> anyhow::Result<()> {
+pub async fn migrate(
+    database_url: &str,
+    migrations: &'static EmbeddedMigrations,
+) -> anyhow::Result<()> {
     persistence::db::ensure_database(database_url).await?;
     let applied = persistence::db::migrate(database_url, migrations).await?;
     tracing::info!(?applied, "migrations applied");

@@ -39,6 +39,9 @@ struct Readiness {
     database: String,
     migrations: String,
     broker: &'static str,
+    /// `leading`, `standby`, or `stuck` (leading, with events waiting and none confirmed for a while; the
+    /// `outbox_relay_stuck` gauge says the same to alerting). Reported, not failed on: the API still serves.
+    relay: &'static str,
 }
 
 /// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` and the `/docs` page at the root.
@@ -76,6 +79,13 @@ async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
             "connected"
         } else if probes.relay.leader() {
             "disconnected"
+        } else {
+            "standby"
+        },
+        relay: if probes.relay.stuck() {
+            "stuck"
+        } else if probes.relay.leader() {
+            "leading"
         } else {
             "standby"
         },

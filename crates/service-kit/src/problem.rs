@@ -110,7 +110,9 @@ pub fn framework_problem(status: StatusCode) -> HttpResponse {
 /// Rewrites the framework's own error responses (empty or plain-text bodies) with `render`, keeping the status,
 /// so every error has one format. Responses a handler shaped itself (problem documents, a readiness report)
 /// pass untouched.
-pub fn uniform_errors<B: 'static>(render: FrameworkErrors) -> actix_web::middleware::ErrorHandlers<B> {
+pub fn uniform_errors<B: 'static>(
+    render: FrameworkErrors,
+) -> actix_web::middleware::ErrorHandlers<B> {
     use actix_web::http::header::CONTENT_TYPE;
     use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
     ErrorHandlers::new().default_handler(move |res: actix_web::dev::ServiceResponse<B>| {

@@ -69,7 +69,10 @@ pub fn require_json(req: &HttpRequest) -> Result<(), FieldError> {
             } else {
                 Err(FieldError::new(
                     "Content-Type",
-                    format!("must be application/json (got {:?})", media.to_ascii_lowercase()),
+                    format!(
+                        "must be application/json (got {:?})",
+                        media.to_ascii_lowercase()
+                    ),
                 ))
             }
         }
@@ -87,7 +90,10 @@ pub enum BearerError {
 
 /// The token of `Authorization: Bearer <token>` (scheme case-insensitive, surrounding blanks ignored).
 pub fn bearer(req: &HttpRequest) -> Result<&str, BearerError> {
-    let header = req.headers().get(AUTHORIZATION).ok_or(BearerError::Missing)?;
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .ok_or(BearerError::Missing)?;
     let value = header.to_str().map_err(|_| BearerError::Malformed)?;
     let (scheme, token) = value.trim().split_once(' ').ok_or(BearerError::Malformed)?;
     let token = token.trim();

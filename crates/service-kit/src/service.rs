@@ -83,7 +83,12 @@ impl Foundation {
     /// Starts the HTTP server: uniform problem errors, request observation, the body limit and the open probes
     /// around `routes`, which mounts the service's own state and paths. Consumes the foundation into the
     /// running [`Service`].
-    pub fn serve<F>(self, common: &CommonSettings, spec: &'static str, routes: F) -> anyhow::Result<Service>
+    pub fn serve<F>(
+        self,
+        common: &CommonSettings,
+        spec: &'static str,
+        routes: F,
+    ) -> anyhow::Result<Service>
     where
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {

@@ -249,7 +249,9 @@ mod tests {
         let example = with("").unwrap();
         assert_eq!(example.common.database.pool_size, 1);
         assert_eq!(example.own.count, 3);
-        let err = with("[http]\nworkers = \"many\"\n").unwrap_err().to_string();
+        let err = with("[http]\nworkers = \"many\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("http.workers"), "{err}");
         let err = with("[own]\ncount = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("own.count"), "{err}");

@@ -5,8 +5,17 @@ use service_kit::CommonSettings;
 
 /// Points the shared sections at a test's own resources (the exchange is deleted with `database`); returns the
 /// exchange name.
-pub fn for_test(service: &str, database: &crate::TestDatabase, common: &mut CommonSettings) -> String {
-    let CommonSettings { http, database: db, bus, .. } = common;
+pub fn for_test(
+    service: &str,
+    database: &crate::TestDatabase,
+    common: &mut CommonSettings,
+) -> String {
+    let CommonSettings {
+        http,
+        database: db,
+        bus,
+        ..
+    } = common;
     http.bind = "127.0.0.1:0".to_owned();
     http.workers = 2;
     http.shutdown_timeout_secs = 5;
