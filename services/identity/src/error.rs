@@ -1,11 +1,17 @@
-//! The identity API's one error type, mapped to HTTP (RFC 9457 problem bodies) in exactly one place.
+//! The identity API's one error type, mapped to HTTP (RFC 9457 problem bodies) in exactly one place: its
+//! `ResponseError` impl. Database failures are classified by the shared [`DbFailure`] with this service's
+//! constraint meanings; Microsoft Graph failures keep their cause for the log.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use domain::FieldError;
+use microsoft::MsError;
 use persistence::DbError;
 use persistence::error::ConflictKind;
-use service_kit::Problem;
+use service_kit::{DbFailure, Problem};
+
+use crate::settings::Tenant;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -18,11 +24,15 @@ pub enum ApiError {
     /// A uniqueness or reference rule refused the change; 409.
     #[error("{0}")]
     Conflict(String),
-    /// The database could not be reached in time; 503 so callers retry.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal: {0}")]
-    Internal(String),
+    /// The database failed: not found, a constraint, unavailable (503) or a query error (500, source kept).
+    #[error(transparent)]
+    Db(#[from] DbFailure),
+    /// Microsoft Graph failed to answer usefully: 504 on a timeout, 503 when throttled, else 502.
+    #[error("{0}")]
+    Graph(#[from] MsError),
+    /// The tenant's Graph registration is not configured; 503.
+    #[error("the {0} Graph registration is not configured")]
+    GraphNotConfigured(Tenant),
 }
 
 impl ApiError {
@@ -33,12 +43,7 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => Self::NotFound("the resource was not found".to_owned()),
-            DbError::Conflict { kind, constraint } => Self::Conflict(describe(kind, &constraint)),
-            DbError::Unavailable(detail) => Self::Unavailable(detail),
-            DbError::Query(err) => Self::Internal(err.to_string()),
-        }
+        Self::Db(DbFailure::classify(err, describe))
     }
 }
 
@@ -60,24 +65,50 @@ impl ResponseError for ApiError {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Db(failure) => failure.status(),
+            Self::GraphNotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Graph(MsError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Graph(MsError::Throttled { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Graph(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let problem = match self {
             Self::Invalid(err) => Problem::bad_request(&err.field, err.to_string()),
-            Self::Internal(cause) => Problem::internal(cause),
-            Self::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The service cannot reach its database right now; retry shortly.",
-                )
+            Self::Db(failure) => failure.problem(),
+            Self::GraphNotConfigured(tenant) => Problem::new(
+                self.status_code(),
+                format!(
+                    "Microsoft Graph is not configured for the {tenant} tenant (graph.{tenant} settings)."
+                ),
+            ),
+            Self::Graph(err) => {
+                tracing::warn!(error = %err, "Microsoft Graph call failed");
+                Problem::new(self.status_code(), graph_detail(err))
             }
             other => Problem::new(other.status_code(), other.to_string()),
         };
-        problem.error_response()
+        let mut response = problem.error_response();
+        if let Self::Graph(MsError::Throttled {
+            retry_after: Some(wait),
+        }) = self
+            && let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            response.headers_mut().insert(RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// What a caller is told about a Graph failure (the cause itself goes to the log).
+fn graph_detail(err: &MsError) -> &'static str {
+    match err {
+        MsError::Timeout => "Microsoft Graph did not answer in time; retry shortly.",
+        MsError::Throttled { .. } => "Microsoft Graph is throttling requests; retry shortly.",
+        MsError::InvalidClient { .. } | MsError::TenantNotFound => {
+            "The service's Microsoft Graph credentials were refused; an operator must check them."
+        }
+        _ => "Microsoft Graph failed to answer; retry shortly.",
     }
 }

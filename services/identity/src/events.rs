@@ -1,6 +1,7 @@
-//! The identity service's events: CloudEvents whose `data` is the resource as the API shows it.
-//! Their catalogue is `specs/events.asyncapi.yaml`.
+//! The identity service's events: CloudEvents whose `data` is the resource as the API shows it, written to the
+//! outbox by the use cases in the change's transaction. Their catalogue is `specs/events.asyncapi.yaml`.
 
+use crate::db::models::Assignment;
 use domain::CloudEvent;
 use serde::Serialize;
 
@@ -21,20 +22,18 @@ pub const PERMISSION_DELETED: &str = "identity.permission.deleted.v1";
 pub const ASSIGNMENT_GRANTED: &str = "identity.assignment.granted.v1";
 pub const ASSIGNMENT_REVOKED: &str = "identity.assignment.revoked.v1";
 
-/// Builds an event about `subject` carrying `data` (a row serializes infallibly; a failure would be a bug,
-/// surfaced as a database serialization error by the outbox writer's caller).
+/// An event of this service about `subject` carrying `data`.
 pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) -> CloudEvent {
-    let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
-    CloudEvent::new(SOURCE, event_type, subject.to_string(), data)
+    CloudEvent::of(SOURCE, event_type, subject, data)
 }
 
 /// An assignment's subject: the user, so one person's grants and revocations keep their order.
-pub fn assignment_subject(assignment: &crate::db::models::Assignment) -> String {
+pub fn assignment_subject(assignment: &Assignment) -> String {
     assignment.userid.to_string()
 }
 
 /// The events of a cascading delete: one `revoked` per assignment removed first, then the deletion itself.
-pub fn cascade(revoked: &[crate::db::models::Assignment], deleted: CloudEvent) -> Vec<CloudEvent> {
+pub fn cascade(revoked: &[Assignment], deleted: CloudEvent) -> Vec<CloudEvent> {
     revoked
         .iter()
         .map(|a| event(ASSIGNMENT_REVOKED, assignment_subject(a), a))
@@ -62,22 +61,8 @@ pub const ALL: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn every_event_type_is_in_the_asyncapi_catalogue() {
-        let catalogue: serde_json::Value = serde_norway::from_str(contracts::EVENTS).unwrap();
-        let addresses: Vec<&str> = catalogue["channels"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter_map(|channel| channel["address"].as_str())
-            .collect();
-        for event_type in ALL {
-            assert!(
-                addresses.contains(event_type),
-                "{event_type} missing from specs/events.asyncapi.yaml"
-            );
-        }
+        test_support::assert_catalogued(super::ALL);
     }
 }

@@ -10,9 +10,11 @@ use actix_web::{Error, ResponseError, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use service_kit::Problem;
+use service_kit::api_key::ApiKeys;
+use service_kit::request::query_first;
 use subtle::ConstantTimeEq;
 
-use super::ConnectorSettings;
+use crate::settings::ConnectorSettings;
 
 /// The credentials that open the connector paths. No key and no Basic pair refuses every call.
 #[derive(Clone)]
@@ -66,11 +68,12 @@ impl ConnectorAuth {
                 _ => Err("The Basic credentials are not valid."),
             };
         }
-        let presented = match req.headers().get("x-functions-key") {
+        let presented = match req.headers().get(ApiKeys::HEADER) {
             Some(value) => value.to_str().ok().map(str::to_owned),
-            None => url::form_urlencoded::parse(req.query_string().as_bytes())
-                .find(|(name, _)| name == "code")
-                .map(|(_, value)| value.into_owned()),
+            None => {
+                let [code] = query_first(req.request(), [ApiKeys::QUERY]);
+                code
+            }
         };
         match presented {
             Some(key) if self.accepts_key(&key) => Ok(()),

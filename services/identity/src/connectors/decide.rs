@@ -4,70 +4,11 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::ConnectorSettings;
-use super::provisioning::{self, Grants, Refusal, SignedIn};
+use super::provisioning::{self, Grants, Refusal};
 use crate::error::ApiError;
-use crate::input::MAX_TEXT;
-use domain::Email;
+use crate::input::connector::{SignUp, SignedIn};
+use crate::settings::ConnectorSettings;
 use persistence::Pool;
-
-/// Input the person (or the flow) must correct; `field` names the attribute, `message` is for the person.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Invalid {
-    pub field: String,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-/// An optional person-entered text: trimmed, empty as absent, bounded.
-pub fn optional_text(
-    field: &str,
-    label: &str,
-    value: Option<&str>,
-) -> Result<Option<String>, Invalid> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > MAX_TEXT {
-        return Err(Invalid::new(
-            field,
-            format!("Your {label} is too long: please use at most {MAX_TEXT} characters."),
-        ));
-    }
-    Ok(Some(value.to_owned()))
-}
-
-/// The email a person entered, as a usable address or a message they can act on.
-pub fn email(field: &str, value: Option<&str>) -> Result<Email, Invalid> {
-    let value = value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Invalid::new(field, "Please enter your email address."))?;
-    Email::parse(field, value).map_err(|_| {
-        Invalid::new(
-            field,
-            "Please enter a valid email address, such as name@example.com.",
-        )
-    })
-}
-
-/// A sign-up as both protocols describe it.
-#[derive(Debug, Clone)]
-pub struct SignUp {
-    pub client_id: String,
-    pub email: Email,
-    pub display_name: Option<String>,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignUpOutcome {
@@ -79,7 +20,7 @@ pub enum SignUpOutcome {
 
 /// Sign-up rules: the application must be allowed, the address not yet registered (one indexed statement).
 pub async fn sign_up(settings: &ConnectorSettings, pool: &Pool, input: &SignUp) -> SignUpOutcome {
-    if !settings.allows_client(&input.client_id) {
+    if !allows_client(settings, &input.client_id) {
         tracing::info!(client_id = %input.client_id, "sign-up refused: client application not allowed");
         return SignUpOutcome::Block(settings.client_not_allowed_message.clone());
     }
@@ -94,6 +35,15 @@ pub async fn sign_up(settings: &ConnectorSettings, pool: &Pool, input: &SignUp) 
         },
         Err(err) => SignUpOutcome::Block(internal_failure(settings, "sign-up", &err)),
     }
+}
+
+/// Whether `client_id` may sign up (case-insensitive, as GUIDs are); an empty list allows every application.
+fn allows_client(settings: &ConnectorSettings, client_id: &str) -> bool {
+    settings.allowed_client_ids.is_empty()
+        || settings
+            .allowed_client_ids
+            .iter()
+            .any(|allowed| allowed.trim().eq_ignore_ascii_case(client_id.trim()))
 }
 
 /// Whitespace trimmed and collapsed; given name + surname when no display name was entered.
@@ -178,6 +128,7 @@ pub fn internal_failure(settings: &ConnectorSettings, step: &str, err: &ApiError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::Email;
 
     fn input(display: Option<&str>, given: Option<&str>, surname: Option<&str>) -> SignUp {
         SignUp {
@@ -200,30 +151,5 @@ mod tests {
             Some("Test User")
         );
         assert_eq!(normalised_display_name(&input(None, None, None)), None);
-    }
-
-    #[test]
-    fn texts_and_emails_give_messages_a_person_can_act_on() {
-        assert_eq!(
-            optional_text("givenName", "first name", Some("  ")).unwrap(),
-            None
-        );
-        let long = "x".repeat(MAX_TEXT + 1);
-        assert!(
-            optional_text("givenName", "first name", Some(&long))
-                .unwrap_err()
-                .message
-                .contains("too long")
-        );
-        assert_eq!(
-            email("email", None).unwrap_err().message,
-            "Please enter your email address."
-        );
-        assert!(
-            email("email", Some("not-an-email"))
-                .unwrap_err()
-                .message
-                .starts_with("Please enter a valid")
-        );
     }
 }

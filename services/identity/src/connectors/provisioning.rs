@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Email;
-use persistence::{DbError, Pool, PooledConn, outbox};
+use persistence::db::conn;
+use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
 use crate::db::models::User;
@@ -16,14 +17,11 @@ use crate::db::schema::{group_user_permissions as gup, permissions, users};
 use crate::error::ApiError;
 use crate::events::{self, event};
 use crate::input::UserInput;
+use crate::input::connector::SignedIn;
 
 diesel::define_sql_function! {
     /// PostgreSQL's `lower`, so look-ups use the `users_email_key` index on `lower(email)`.
     fn lower(x: Text) -> Text;
-}
-
-async fn conn(pool: &Pool) -> Result<PooledConn, DbError> {
-    pool.get().await.map_err(DbError::from)
 }
 
 /// The oid of the user registered with `email` (case-insensitive), if any.
@@ -47,8 +45,8 @@ pub async fn create_if_absent(
     input: UserInput,
 ) -> Result<(Uuid, bool), ApiError> {
     let mut conn = conn(pool).await?;
-    let created = conn
-        .transaction::<_, DbError, _>(async |conn| {
+    let created = outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(users::table)
                 .values((
                     users::oid.eq(oid),
@@ -67,7 +65,8 @@ pub async fn create_if_absent(
             }
             Ok(row)
         })
-        .await?;
+        .await,
+    )?;
     if let Some(row) = created {
         return Ok((row.oid, true));
     }
@@ -83,16 +82,6 @@ pub async fn create_if_absent(
         .await
         .map_err(DbError::from)?;
     Ok((existing, false))
-}
-
-/// What a token step knows about the signed-in person; absent claims leave stored values alone.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SignedIn {
-    pub oid: Uuid,
-    pub email: Option<Email>,
-    pub firstname: Option<String>,
-    pub lastname: Option<String>,
-    pub country: Option<String>,
 }
 
 /// Permission names held by the user in each group, by group id (ordered, so claims are stable).
@@ -137,8 +126,8 @@ pub async fn provision(
     who: &SignedIn,
 ) -> Result<Result<(User, Grants), Refusal>, ApiError> {
     let mut conn = conn(pool).await?;
-    let outcome: Result<(User, Grants), TxError> = conn
-        .transaction::<_, TxError, _>(async |conn| {
+    let outcome: Result<(User, Grants), TxError> = outbox::wake_after_commit(
+        conn.transaction::<_, TxError, _>(async |conn| {
             let existing = users::table
                 .find(who.oid)
                 .select(User::as_select())
@@ -226,7 +215,8 @@ pub async fn provision(
             }
             Ok((user, grants))
         })
-        .await;
+        .await,
+    );
     match outcome {
         Ok(done) => Ok(Ok(done)),
         Err(TxError::Refused(refusal)) => Ok(Err(refusal)),

@@ -1,21 +1,10 @@
-//! Diesel's view of the identity tables (kept in step with `migrations/` by hand).
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
-    users (oid) {
-        oid -> Uuid,
-        email -> Text,
-        firstname -> Nullable<Text>,
-        lastname -> Nullable<Text>,
-        country -> Nullable<Text>,
-        created -> Timestamptz,
-        updated -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    grouptypes (id) {
-        id -> Int4,
-        name -> Text,
+    group_user_permissions (userid, groupid, permissionid) {
+        userid -> Uuid,
+        groupid -> Uuid,
+        permissionid -> Uuid,
         created -> Timestamptz,
         updated -> Timestamptz,
     }
@@ -33,6 +22,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    grouptypes (id) {
+        id -> Int4,
+        name -> Text,
+        created -> Timestamptz,
+        updated -> Timestamptz,
+    }
+}
+
+diesel::table! {
     permissions (id) {
         id -> Uuid,
         name -> Text,
@@ -42,24 +40,26 @@ diesel::table! {
 }
 
 diesel::table! {
-    group_user_permissions (userid, groupid, permissionid) {
-        userid -> Uuid,
-        groupid -> Uuid,
-        permissionid -> Uuid,
+    users (oid) {
+        oid -> Uuid,
+        email -> Text,
+        firstname -> Nullable<Text>,
+        lastname -> Nullable<Text>,
+        country -> Nullable<Text>,
         created -> Timestamptz,
         updated -> Timestamptz,
     }
 }
 
-diesel::joinable!(groups -> grouptypes (typeid));
-diesel::joinable!(group_user_permissions -> users (userid));
 diesel::joinable!(group_user_permissions -> groups (groupid));
 diesel::joinable!(group_user_permissions -> permissions (permissionid));
+diesel::joinable!(group_user_permissions -> users (userid));
+diesel::joinable!(groups -> grouptypes (typeid));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    grouptypes,
+    group_user_permissions,
     groups,
+    grouptypes,
     permissions,
-    group_user_permissions
+    users,
 );

@@ -1,10 +1,13 @@
-use super::conn;
+//! Assignments (a permission a user holds within a group): read, grant idempotently, revoke; each change with
+//! its event, whose subject is the user so one person's grants and revocations keep their order.
+
 use crate::db::models::Assignment;
 use crate::db::schema::group_user_permissions as gup;
 use crate::error::ApiError;
 use crate::events::{self, event};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -52,8 +55,8 @@ pub enum Granted {
 /// its foreign key, answered 404 naming which.
 pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
     let mut conn = conn(pool).await?;
-    let outcome = conn
-        .transaction::<_, DbError, _>(async |conn| {
+    let outcome = outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let created = diesel::insert_into(gup::table)
                 .values((
                     gup::userid.eq(key.userid),
@@ -76,7 +79,8 @@ pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
                 .await?;
             Ok(Granted::Existing(existing))
         })
-        .await;
+        .await,
+    );
     outcome.map_err(|err| match err {
         DbError::Conflict { ref constraint, .. } => match constraint.as_str() {
             "gup_userid_fkey" => ApiError::not_found("user", key.userid),
@@ -90,24 +94,26 @@ pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
 
 pub async fn revoke(pool: &Pool, key: Key) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::delete(
-            gup::table
-                .filter(gup::userid.eq(key.userid))
-                .filter(gup::groupid.eq(key.groupid))
-                .filter(gup::permissionid.eq(key.permissionid)),
-        )
-        .returning(Assignment::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
-        if let Some(row) = &row {
-            let subject = events::assignment_subject(row);
-            outbox::append(conn, &[event(events::ASSIGNMENT_REVOKED, subject, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::delete(
+                gup::table
+                    .filter(gup::userid.eq(key.userid))
+                    .filter(gup::groupid.eq(key.groupid))
+                    .filter(gup::permissionid.eq(key.permissionid)),
+            )
+            .returning(Assignment::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+            if let Some(row) = &row {
+                let subject = events::assignment_subject(row);
+                outbox::append(conn, &[event(events::ASSIGNMENT_REVOKED, subject, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )?
     .map(|_| ())
     .ok_or_else(not_assigned)
 }

@@ -1,4 +1,5 @@
-use super::conn;
+//! Groups: create, update, delete with their assignments, and the reads by id, name, local id, type and member.
+
 use crate::db::models::{Assignment, Group};
 use crate::db::schema::{group_user_permissions as gup, groups, grouptypes, users};
 use crate::error::ApiError;
@@ -7,6 +8,7 @@ use crate::input::GroupInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Page;
+use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -114,8 +116,8 @@ pub async fn id_by_name(pool: &Pool, name: &str) -> Result<Uuid, ApiError> {
 
 pub async fn create(pool: &Pool, input: GroupInput) -> Result<Group, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(conn
-        .transaction::<_, DbError, _>(async |conn| {
+    Ok(outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(groups::table)
                 .values((
                     groups::id.eq(Uuid::now_v7()),
@@ -129,29 +131,32 @@ pub async fn create(pool: &Pool, input: GroupInput) -> Result<Group, ApiError> {
             outbox::append(conn, &[event(events::GROUP_CREATED, row.id, &row)]).await?;
             Ok(row)
         })
-        .await?)
+        .await,
+    )?)
 }
 
 pub async fn update(pool: &Pool, id: Uuid, input: GroupInput) -> Result<Group, ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::update(groups::table.find(id))
-            .set((
-                groups::name.eq(&input.name),
-                groups::typeid.eq(input.typeid),
-                groups::localid.eq(&input.localid),
-                groups::updated.eq(diesel::dsl::now),
-            ))
-            .returning(Group::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::GROUP_UPDATED, row.id, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::update(groups::table.find(id))
+                .set((
+                    groups::name.eq(&input.name),
+                    groups::typeid.eq(input.typeid),
+                    groups::localid.eq(&input.localid),
+                    groups::updated.eq(diesel::dsl::now),
+                ))
+                .returning(Group::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = &row {
+                outbox::append(conn, &[event(events::GROUP_UPDATED, row.id, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )?
     .ok_or_else(|| ApiError::not_found("group", id))
 }
 
@@ -161,30 +166,32 @@ pub async fn update(pool: &Pool, id: Uuid, input: GroupInput) -> Result<Group, A
 /// check needs a lock the `FOR UPDATE` holds).
 pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let locked = groups::table
-            .find(id)
-            .select(groups::id)
-            .for_update()
-            .first::<Uuid>(conn)
-            .await
-            .optional()?;
-        if locked.is_none() {
-            return Ok(None);
-        }
-        let revoked = diesel::delete(gup::table.filter(gup::groupid.eq(id)))
-            .returning(Assignment::as_returning())
-            .get_results(conn)
-            .await?;
-        let row = diesel::delete(groups::table.find(id))
-            .returning(Group::as_returning())
-            .get_result(conn)
-            .await?;
-        let emitted = events::cascade(&revoked, event(events::GROUP_DELETED, row.id, &row));
-        outbox::append(conn, &emitted).await?;
-        Ok(Some(row))
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let locked = groups::table
+                .find(id)
+                .select(groups::id)
+                .for_update()
+                .first::<Uuid>(conn)
+                .await
+                .optional()?;
+            if locked.is_none() {
+                return Ok(None);
+            }
+            let revoked = diesel::delete(gup::table.filter(gup::groupid.eq(id)))
+                .returning(Assignment::as_returning())
+                .get_results(conn)
+                .await?;
+            let row = diesel::delete(groups::table.find(id))
+                .returning(Group::as_returning())
+                .get_result(conn)
+                .await?;
+            let emitted = events::cascade(&revoked, event(events::GROUP_DELETED, row.id, &row));
+            outbox::append(conn, &emitted).await?;
+            Ok(Some(row))
+        })
+        .await,
+    )?
     .map(|_| ())
     .ok_or_else(|| ApiError::not_found("group", id))
 }

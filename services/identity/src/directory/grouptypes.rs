@@ -1,4 +1,6 @@
-use super::{conn, on_conflict};
+//! Group types: create, update, and delete while no group uses the type.
+
+use super::on_conflict;
 use crate::db::models::GroupType;
 use crate::db::schema::grouptypes;
 use crate::error::ApiError;
@@ -7,6 +9,7 @@ use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Page;
+use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 
 pub async fn list(pool: &Pool, page: Page) -> Result<Vec<GroupType>, ApiError> {
@@ -35,8 +38,8 @@ pub async fn get(pool: &Pool, id: i32) -> Result<GroupType, ApiError> {
 
 pub async fn create(pool: &Pool, input: NameInput) -> Result<GroupType, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(conn
-        .transaction::<_, DbError, _>(async |conn| {
+    Ok(outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(grouptypes::table)
                 .values(grouptypes::name.eq(&input.name))
                 .returning(GroupType::as_returning())
@@ -45,45 +48,50 @@ pub async fn create(pool: &Pool, input: NameInput) -> Result<GroupType, ApiError
             outbox::append(conn, &[event(events::GROUPTYPE_CREATED, row.id, &row)]).await?;
             Ok(row)
         })
-        .await?)
+        .await,
+    )?)
 }
 
 pub async fn update(pool: &Pool, id: i32, input: NameInput) -> Result<GroupType, ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::update(grouptypes::table.find(id))
-            .set((
-                grouptypes::name.eq(&input.name),
-                grouptypes::updated.eq(diesel::dsl::now),
-            ))
-            .returning(GroupType::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::GROUPTYPE_UPDATED, row.id, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::update(grouptypes::table.find(id))
+                .set((
+                    grouptypes::name.eq(&input.name),
+                    grouptypes::updated.eq(diesel::dsl::now),
+                ))
+                .returning(GroupType::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = &row {
+                outbox::append(conn, &[event(events::GROUPTYPE_UPDATED, row.id, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )?
     .ok_or_else(|| ApiError::not_found("group type", id))
 }
 
 /// Refused (409) while any group has this type: deletion does not cascade.
 pub async fn delete(pool: &Pool, id: i32) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::delete(grouptypes::table.find(id))
-            .returning(GroupType::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::GROUPTYPE_DELETED, row.id, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::delete(grouptypes::table.find(id))
+                .returning(GroupType::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = &row {
+                outbox::append(conn, &[event(events::GROUPTYPE_DELETED, row.id, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )
     .map_err(|err| {
         on_conflict(err, "groups_typeid_fkey", || {
             format!("group type {id} is used by groups and cannot be deleted")

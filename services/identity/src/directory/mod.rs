@@ -8,11 +8,7 @@ pub mod permissions;
 pub mod users;
 
 use crate::error::ApiError;
-use persistence::{DbError, Pool, PooledConn};
-
-async fn conn(pool: &Pool) -> Result<PooledConn, ApiError> {
-    Ok(pool.get().await.map_err(DbError::from)?)
-}
+use persistence::DbError;
 
 /// Replaces the generic meaning of a violated constraint with what it means in this use case.
 fn on_conflict(err: DbError, constraint: &str, message: impl FnOnce() -> String) -> ApiError {

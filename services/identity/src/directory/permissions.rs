@@ -1,4 +1,6 @@
-use super::{conn, on_conflict};
+//! Permissions: create, update, delete while unassigned, and the permissions a user holds in a group.
+
+use super::on_conflict;
 use crate::db::models::Permission;
 use crate::db::schema::permissions;
 use crate::error::ApiError;
@@ -7,6 +9,7 @@ use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Page;
+use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -36,8 +39,8 @@ pub async fn get(pool: &Pool, id: Uuid) -> Result<Permission, ApiError> {
 
 pub async fn create(pool: &Pool, input: NameInput) -> Result<Permission, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(conn
-        .transaction::<_, DbError, _>(async |conn| {
+    Ok(outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(permissions::table)
                 .values((
                     permissions::id.eq(Uuid::now_v7()),
@@ -49,34 +52,37 @@ pub async fn create(pool: &Pool, input: NameInput) -> Result<Permission, ApiErro
             outbox::append(conn, &[event(events::PERMISSION_CREATED, row.id, &row)]).await?;
             Ok(row)
         })
-        .await?)
+        .await,
+    )?)
 }
 
 pub async fn update(pool: &Pool, id: Uuid, input: NameInput) -> Result<Permission, ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::update(permissions::table.find(id))
-            .set((
-                permissions::name.eq(&input.name),
-                permissions::updated.eq(diesel::dsl::now),
-            ))
-            .returning(Permission::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::PERMISSION_UPDATED, row.id, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::update(permissions::table.find(id))
+                .set((
+                    permissions::name.eq(&input.name),
+                    permissions::updated.eq(diesel::dsl::now),
+                ))
+                .returning(Permission::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = &row {
+                outbox::append(conn, &[event(events::PERMISSION_UPDATED, row.id, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )?
     .ok_or_else(|| ApiError::not_found("permission", id))
 }
 
 /// Refused (409) while any assignment uses the permission: deletion does not cascade.
 pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
+    outbox::wake_after_commit(conn.transaction::<_, DbError, _>(async |conn| {
         let row = diesel::delete(permissions::table.find(id))
             .returning(Permission::as_returning())
             .get_result(conn)
@@ -87,7 +93,7 @@ pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
         }
         Ok(row)
     })
-    .await
+    .await)
     .map_err(|err| {
         on_conflict(err, "gup_permissionid_fkey", || {
             format!("permission {id} is assigned to users and cannot be deleted; revoke its assignments first")

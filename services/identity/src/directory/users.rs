@@ -1,4 +1,6 @@
-use super::conn;
+//! Users: read, update, and delete with their assignments (each revocation its own event). Creation is the
+//! connectors' and the AAD look-up's (see `connectors::provisioning`); [`create`] seeds tests and tools.
+
 use crate::db::models::{Assignment, User};
 use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
@@ -7,6 +9,7 @@ use crate::input::UserInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Page;
+use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
@@ -61,8 +64,8 @@ pub async fn get(pool: &Pool, oid: Uuid) -> Result<User, ApiError> {
 /// arrive through the B2C connectors and the AAD look-up.
 pub async fn create(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(conn
-        .transaction::<_, DbError, _>(async |conn| {
+    Ok(outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(users::table)
                 .values((
                     users::oid.eq(oid),
@@ -77,60 +80,65 @@ pub async fn create(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, Ap
             outbox::append(conn, &[event(events::USER_CREATED, row.oid, &row)]).await?;
             Ok(row)
         })
-        .await?)
+        .await,
+    )?)
 }
 
 pub async fn update(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let row = diesel::update(users::table.find(oid))
-            .set((
-                users::email.eq(input.email.as_str()),
-                users::firstname.eq(&input.firstname),
-                users::lastname.eq(&input.lastname),
-                users::country.eq(&input.country),
-                users::updated.eq(diesel::dsl::now),
-            ))
-            .returning(User::as_returning())
-            .get_result(conn)
-            .await
-            .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::USER_UPDATED, row.oid, row)]).await?;
-        }
-        Ok(row)
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let row = diesel::update(users::table.find(oid))
+                .set((
+                    users::email.eq(input.email.as_str()),
+                    users::firstname.eq(&input.firstname),
+                    users::lastname.eq(&input.lastname),
+                    users::country.eq(&input.country),
+                    users::updated.eq(diesel::dsl::now),
+                ))
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(row) = &row {
+                outbox::append(conn, &[event(events::USER_UPDATED, row.oid, row)]).await?;
+            }
+            Ok(row)
+        })
+        .await,
+    )?
     .ok_or_else(|| ApiError::not_found("user", oid))
 }
 
 /// Deletes the user and, first, its assignments, each with its own `revoked` event (see groups::delete).
 pub async fn delete(pool: &Pool, oid: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    conn.transaction::<_, DbError, _>(async |conn| {
-        let locked = users::table
-            .find(oid)
-            .select(users::oid)
-            .for_update()
-            .first::<Uuid>(conn)
-            .await
-            .optional()?;
-        if locked.is_none() {
-            return Ok(None);
-        }
-        let revoked = diesel::delete(gup::table.filter(gup::userid.eq(oid)))
-            .returning(Assignment::as_returning())
-            .get_results(conn)
-            .await?;
-        let row = diesel::delete(users::table.find(oid))
-            .returning(User::as_returning())
-            .get_result(conn)
-            .await?;
-        let emitted = events::cascade(&revoked, event(events::USER_DELETED, row.oid, &row));
-        outbox::append(conn, &emitted).await?;
-        Ok(Some(row))
-    })
-    .await?
+    outbox::wake_after_commit(
+        conn.transaction::<_, DbError, _>(async |conn| {
+            let locked = users::table
+                .find(oid)
+                .select(users::oid)
+                .for_update()
+                .first::<Uuid>(conn)
+                .await
+                .optional()?;
+            if locked.is_none() {
+                return Ok(None);
+            }
+            let revoked = diesel::delete(gup::table.filter(gup::userid.eq(oid)))
+                .returning(Assignment::as_returning())
+                .get_results(conn)
+                .await?;
+            let row = diesel::delete(users::table.find(oid))
+                .returning(User::as_returning())
+                .get_result(conn)
+                .await?;
+            let emitted = events::cascade(&revoked, event(events::USER_DELETED, row.oid, &row));
+            outbox::append(conn, &emitted).await?;
+            Ok(Some(row))
+        })
+        .await,
+    )?
     .map(|_| ())
     .ok_or_else(|| ApiError::not_found("user", oid))
 }

@@ -1,3 +1,5 @@
+//! `/users/{useroid}/groups/{groupid}/permissions`: the permissions a user holds in a group; grant and revoke.
+
 use super::{BASE, params};
 use crate::AppState;
 use crate::directory::assignments::{self, Granted, Key};

@@ -1,8 +1,11 @@
-use super::{BASE, created, params};
+//! `/groups` and `/groupsbylocal`: groups, by id, name or local id, and their members.
+
+use super::{BASE, params};
 use crate::AppState;
 use crate::directory::{groups, users};
 use crate::error::ApiError;
 use crate::input::GroupInput;
+use crate::views::{self, created};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -81,9 +84,7 @@ async fn id_by_name(
 ) -> Result<HttpResponse, ApiError> {
     params::text("name", &path)?;
     let id = groups::id_by_name(&state.pool, &path).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body(id.to_string()))
+    Ok(views::text_id(HttpResponse::Ok(), id))
 }
 
 async fn by_localid(

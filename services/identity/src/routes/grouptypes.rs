@@ -1,8 +1,11 @@
-use super::{BASE, created, params};
+//! `/grouptypes`: group types, and the groups of a type (optionally narrowed to a local id).
+
+use super::{BASE, params};
 use crate::AppState;
 use crate::directory::{groups, grouptypes};
 use crate::error::ApiError;
 use crate::input::NameInput;
+use crate::views::created;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

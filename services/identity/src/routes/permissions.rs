@@ -1,8 +1,11 @@
-use super::{BASE, created, params};
+//! `/permissions`: the permissions that can be granted.
+
+use super::{BASE, params};
 use crate::AppState;
 use crate::directory::permissions;
 use crate::error::ApiError;
 use crate::input::NameInput;
+use crate::views::created;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,3 +1,5 @@
+//! `/users`: the directory's users (read, update, delete; they are created by the connectors and the AAD look-up).
+
 use super::params;
 use crate::AppState;
 use crate::directory::{groups, users};

@@ -150,7 +150,7 @@ async fn framework_errors_use_the_problem_format() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_loss_is_503_not_500() {
-    let app = TestApp::spawn_with(|s| s.database.acquire_timeout_ms = 1000).await;
+    let app = TestApp::spawn_with(|s| s.common.database.acquire_timeout_ms = 1000).await;
     persistence::db::drop_database(&app.db_url).await.unwrap();
     let body = assert_problem(app.get("/groups").await, 503).await;
     assert!(

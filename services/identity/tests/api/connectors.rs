@@ -373,7 +373,7 @@ async fn concurrent_first_sign_ins_create_one_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_failure_shows_a_block_page_with_an_error_id() {
-    let app = TestApp::spawn_with(|s| s.database.acquire_timeout_ms = 1000).await;
+    let app = TestApp::spawn_with(|s| s.common.database.acquire_timeout_ms = 1000).await;
     let (admin, name) = app.db_url.rsplit_once('/').unwrap();
     let admin = format!("{admin}/postgres");
     let sql = |statement: String| {

@@ -170,7 +170,7 @@ async fn user_deletion_revokes_each_assignment_then_deletes() {
 async fn broker_outage_does_not_slow_writes_and_the_backlog_drains_once() {
     let proxy = BrokerProxy::start().await;
     let url = proxy.url();
-    let app = TestApp::spawn_with(|s| s.bus.url = url).await;
+    let app = TestApp::spawn_with(|s| s.common.bus.url = url).await;
     let mut bus = app.subscribe().await;
 
     // Broker unreachable: writes succeed without waiting for it.

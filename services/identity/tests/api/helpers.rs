@@ -2,24 +2,22 @@ use identity::db::models::User;
 use identity::directory;
 use identity::input::UserInput;
 use identity::settings::Settings;
-use persistence::Pool;
 use reqwest::Response;
 use serde_json::Value;
-use test_support::{Subscriber, TestDatabase};
+use test_support::Spawned;
 use uuid::Uuid;
 
 pub const KEY: &str = "test-function-key";
 
-pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub pool: Pool,
-    pub db_url: String,
-    /// Dropped last: the database outlives the server task.
-    _database: TestDatabase,
-    pub exchange: String,
-    pub handle: actix_web::dev::ServerHandle,
-    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+/// The spawned service (address, client, pool, db_url, exchange, handle, task, subscribe) and the calls the
+/// tests make of it.
+pub struct TestApp(Spawned);
+
+impl std::ops::Deref for TestApp {
+    type Target = Spawned;
+    fn deref(&self) -> &Spawned {
+        &self.0
+    }
 }
 
 impl TestApp {
@@ -29,35 +27,14 @@ impl TestApp {
 
     /// Spawns the service with test settings, after `tweak` has had its say.
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        let database = TestDatabase::new("identity");
-        let mut settings = Settings::defaults().expect("defaults parse");
-        test_support::settings::for_test(
-            "identity",
-            &database,
-            &mut settings.http,
-            &mut settings.database,
-            &mut settings.bus,
-        );
-        settings.database.pool_size = 4;
-        settings.auth.function_keys = vec![KEY.to_owned(), "second-key".to_owned()];
-        tweak(&mut settings);
-        let db_url = settings.database.url.clone();
-        let exchange = settings.bus.exchange.clone();
-        let app = identity::build(settings).await.expect("app builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let pool = app.pool();
-        let handle = app.server_handle();
-        let task = tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            pool,
-            db_url,
-            _database: database,
-            exchange,
-            handle,
-            task,
-        }
+        Self(
+            Spawned::start::<identity::Identity>(|settings| {
+                settings.common.database.pool_size = 4;
+                settings.auth.function_keys = vec![KEY.to_owned(), "second-key".to_owned()];
+                tweak(settings);
+            })
+            .await,
+        )
     }
 
     /// A contract URL (under `/api/v1`).
@@ -161,17 +138,6 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), 201, "creating permission {name}");
         response.json().await.expect("json")
-    }
-
-    /// A queue bound to every event of this app's exchange, declared before the events are published.
-    pub async fn subscribe(&self) -> Subscriber {
-        Subscriber::bind(&self.exchange).await
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

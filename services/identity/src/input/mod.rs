@@ -1,7 +1,12 @@
-//! Request bodies: parsed from bytes once, so every handler past this point holds valid input.
+//! What comes in, validated once, so every use case past this point holds valid input: the directory's request
+//! bodies here, the connectors' protocol requests in [`b2c`] and [`entra`] (sharing [`connector`]).
 //!
 //! Wire structs take every field as optional so a missing required field is reported by name (serde's own
 //! message would need text matching); `serde_path_to_error` names the field of a wrong type.
+
+pub mod b2c;
+pub mod connector;
+pub mod entra;
 
 use domain::field::{bounded_text, optional_text};
 use domain::{Email, FieldError};
@@ -39,8 +44,8 @@ pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
 /// serde_json appends "at line L column C", which means little to a caller naming fields.
 fn strip_position(err: &serde_json::Error) -> String {
     let text = err.to_string();
-    match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_owned(),
+    match text.rsplit_once(" at line ") {
+        Some((message, _)) => message.to_owned(),
         None => text,
     }
 }
