@@ -11,13 +11,9 @@
 //! right application without the permission is 403 `AUTHORIZATION_MISSING_PERMISSION`.
 
 use crate::AppState;
-use crate::db::schema::revoked_tokens;
 use crate::error::{ApiError, AuthFailure};
+use crate::ids::ApplicationId;
 use actix_web::HttpRequest;
-use actix_web::http::header::AUTHORIZATION;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use persistence::DbError;
 use security::jwt::JwtError;
 use serde::Deserialize;
 
@@ -44,6 +40,7 @@ struct Claims {
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's application, as the token names it (not necessarily a registered or even valid id).
     pub application: String,
     pub actor: String,
     pub permissions: Vec<String>,
@@ -56,9 +53,13 @@ impl Caller {
     }
 
     /// May this caller use `permission` on `application`?
-    pub fn authorize(&self, application: &str, permission: &'static str) -> Result<(), ApiError> {
+    pub fn authorize(
+        &self,
+        application: &ApplicationId,
+        permission: &'static str,
+    ) -> Result<(), ApiError> {
         let admin = self.has(ADMIN);
-        if self.application != application && !admin {
+        if self.application != application.as_str() && !admin {
             return Err(ApiError::Unauthenticated(AuthFailure::InvalidApplication));
         }
         if !admin && !self.has(permission) {
@@ -66,20 +67,22 @@ impl Caller {
         }
         Ok(())
     }
-}
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    /// Refuses a caller whose token does not grant `permission` itself (the admin-only extensions).
+    pub fn require(&self, permission: &'static str) -> Result<(), ApiError> {
+        if self.has(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::MissingPermission(permission))
+        }
+    }
 }
 
 /// Verifies the bearer token and checks the revocation list (one indexed lookup when the token has a `jti`).
 pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
-    let token = bearer(req).ok_or(ApiError::Unauthenticated(AuthFailure::Failed))?;
+    // A missing or malformed header is refused like a token that does not verify.
+    let token = service_kit::request::bearer(req)
+        .map_err(|_| ApiError::Unauthenticated(AuthFailure::Failed))?;
     let claims: Claims = state.verifier.verify(token).map_err(|err| {
         tracing::info!(reason = %err, "bearer token refused");
         ApiError::Unauthenticated(match err {
@@ -94,15 +97,10 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller,
     {
         return Err(ApiError::Unauthenticated(AuthFailure::Failed));
     }
-    if let Some(jti) = &claims.jti {
-        let mut conn = state.pool.get().await.map_err(DbError::from)?;
-        let revoked: bool = diesel::select(diesel::dsl::exists(revoked_tokens::table.find(jti)))
-            .get_result(&mut conn)
-            .await
-            .map_err(DbError::from)?;
-        if revoked {
-            return Err(ApiError::Unauthenticated(AuthFailure::Revoked));
-        }
+    if let Some(jti) = &claims.jti
+        && crate::revocation::is_revoked(&state.pool, jti).await?
+    {
+        return Err(ApiError::Unauthenticated(AuthFailure::Revoked));
     }
     Ok(Caller {
         application: claims.application,

@@ -7,6 +7,9 @@
 //! stored configurations are fetched (so the check cannot be pointed at arbitrary plain-http hosts). No
 //! database access, no secret involved.
 
+use crate::db::models::IdpType;
+use crate::error::ApiError;
+use crate::ids::ProviderKey;
 use crate::input::{ProviderInput, UrlPolicy};
 use serde::Serialize;
 use serde_json::Value;
@@ -201,7 +204,7 @@ fn check_oauth2(policy: UrlPolicy, config: &Value) -> Vec<Check> {
 /// Runs the checks for a configuration that passed schema validation.
 pub async fn run(client: &reqwest::Client, policy: UrlPolicy, input: &ProviderInput) -> Report {
     let checks = match (&input.oidc_config, &input.oauth2_config) {
-        (Some(oidc), _) if input.idp_type == "OIDC" => {
+        (Some(oidc), _) if input.idp_type == IdpType::Oidc => {
             let issuer = oidc
                 .get("issuer")
                 .and_then(Value::as_str)
@@ -212,4 +215,31 @@ pub async fn run(client: &reqwest::Client, policy: UrlPolicy, input: &ProviderIn
         _ => vec![fail("configuration", "no configuration block for the type")],
     };
     Report::of(checks)
+}
+
+/// Checks a configuration body (`ApplicationIdentityProviderInWithoutKeyV1`, a JSON object). Schema violations
+/// are the error a PUT would answer; a configuration that cannot work is a report of failed checks, as is one
+/// whose issuer does not answer as it must.
+pub async fn configuration(
+    client: &reqwest::Client,
+    policy: UrlPolicy,
+    body: serde_json::Value,
+) -> Result<Report, ApiError> {
+    // The body has no key and the check stores nothing: any valid key will do.
+    let key =
+        ProviderKey::parse("check").ok_or_else(|| ApiError::bug("the check's key is invalid"))?;
+    match crate::input::single(body, &key, policy) {
+        Ok(input) => Ok(run(client, policy, &input).await),
+        Err(ApiError::ConfigMalformed(details)) => Ok(Report::of(
+            details
+                .into_iter()
+                .map(|d| Check {
+                    name: "configuration",
+                    ok: false,
+                    message: format!("{}: {}", d.field, d.message),
+                })
+                .collect(),
+        )),
+        Err(other) => Err(other),
+    }
 }

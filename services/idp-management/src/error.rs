@@ -6,12 +6,18 @@
 //! `SERVICE_UNAVAILABLE` (503) and `INTERNAL_ERROR` (500). Every error gets an `errorId`, also written to the log
 //! line for that request (which carries the request id).
 
+use crate::ids::{ApplicationId, ProviderKey};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use chrono::{SecondsFormat, Utc};
 use persistence::DbError;
+use persistence::error::ConflictKind;
 use serde::Serialize;
+use service_kit::DbFailure;
+
+/// What a 500 tells the caller (the cause goes to the log under the errorId).
+const INTERNAL_MESSAGE: &str = "An unexpected error occurred; quote the errorId to support.";
 
 /// One violation: which field or parameter, the value at fault (never a secret), and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,10 +72,10 @@ pub enum ApiError {
     MissingPermission(&'static str),
     /// 404 `IAM_APPLICATION_NOT_FOUND`.
     #[error("application {0} is not registered")]
-    ApplicationNotFound(String),
+    ApplicationNotFound(ApplicationId),
     /// 404 `IAM_IDP_NOT_FOUND`.
     #[error("identity provider {0} does not exist")]
-    IdpNotFound(String),
+    IdpNotFound(ProviderKey),
     /// 409 `IAM_IDP_CHANGE_CONFLICT`: stale `If-Match`, or a concurrent change won.
     #[error("{0}")]
     Conflict(String),
@@ -79,18 +85,42 @@ pub enum ApiError {
     /// 406.
     #[error("{0}")]
     NotAcceptable(String),
-    /// 503: the database cannot be reached in time.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    /// The database refused or failed: 409 `IAM_IDP_CHANGE_CONFLICT` for a constraint (what it means is said
+    /// in [`describe_constraint`]), 503 `SERVICE_UNAVAILABLE` when it cannot be reached in time, else 500.
+    #[error(transparent)]
+    Db(#[from] DbFailure),
     /// 500, logged with its cause.
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// What a violated constraint means to the caller: every write serializes on the application's row, so a
+/// constraint only fails when a concurrent change won a race the row lock does not cover.
+fn describe_constraint(_kind: ConflictKind, constraint: &str) -> String {
+    format!("The change conflicts with a concurrent change ({constraint}); retry.")
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        Self::Db(DbFailure::classify(err, describe_constraint))
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        DbError::from(err).into()
+    }
 }
 
 impl ApiError {
     /// A 400 `INPUT_MALFORMED` with one detail.
     pub fn malformed(field: &str, value: Option<String>, message: impl Into<String>) -> Self {
         Self::Malformed(vec![Detail::new(field, value, message)])
+    }
+
+    /// A 500 for what cannot happen unless the code is wrong.
+    pub fn bug(what: &'static str) -> Self {
+        Self::Internal(anyhow::Error::msg(what))
     }
 
     /// The registry code this error answers with.
@@ -110,8 +140,11 @@ impl ApiError {
             Self::Conflict(_) => "IAM_IDP_CHANGE_CONFLICT",
             Self::UnsupportedMediaType(_) => "MEDIA_TYPE_UNSUPPORTED",
             Self::NotAcceptable(_) => "MEDIA_TYPE_NOT_ACCEPTABLE",
-            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL_ERROR",
+            Self::Db(DbFailure::Conflict(_)) => "IAM_IDP_CHANGE_CONFLICT",
+            Self::Db(DbFailure::Unavailable(_)) => "SERVICE_UNAVAILABLE",
+            Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
+                "INTERNAL_ERROR"
+            }
         }
     }
 
@@ -139,11 +172,11 @@ impl ApiError {
             Self::Unauthenticated(AuthFailure::InvalidApplication) => {
                 "The bearer token's application may not manage this application.".to_owned()
             }
-            Self::Unavailable(_) => {
+            Self::Db(DbFailure::Unavailable(_)) => {
                 "The service cannot reach its database right now; retry shortly.".to_owned()
             }
-            Self::Internal(_) => {
-                "An unexpected error occurred; quote the errorId to support.".to_owned()
+            Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
+                INTERNAL_MESSAGE.to_owned()
             }
             other => other.to_string(),
         }
@@ -153,19 +186,6 @@ impl ApiError {
         match self {
             Self::Malformed(d) | Self::ConfigMalformed(d) => d.clone(),
             _ => Vec::new(),
-        }
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => Self::Internal("unexpected missing row".to_owned()),
-            DbError::Conflict { constraint, .. } => Self::Conflict(format!(
-                "The change conflicts with a concurrent change ({constraint}); retry."
-            )),
-            DbError::Unavailable(detail) => Self::Unavailable(detail),
-            DbError::Query(err) => Self::Internal(err.to_string()),
         }
     }
 }
@@ -226,54 +246,34 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Db(DbFailure::Conflict(_)) => StatusCode::CONFLICT,
+            Self::Db(DbFailure::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            // Every lookup that may miss asks for an optional row: a missing one here is a bug.
+            Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         // The cause goes to the log only; details never carry secrets (see `input`).
-        let cause = match self {
-            Self::Unavailable(c) | Self::Internal(c) => c.clone(),
-            other => other.to_string(),
-        };
+        let cause = service_kit::error_chain(self);
         ErrorV1::log(status, self.code(), self.message(), self.details(), &cause).response(status)
     }
 }
 
-/// Rewrites the framework's own error responses (no route, wrong method: empty or plain-text bodies) into
-/// `ErrorV1` with the same status, so every error has the contract's format. Responses a handler shaped itself
-/// pass untouched.
-pub fn uniform_errors<B: 'static>() -> actix_web::middleware::ErrorHandlers<B> {
-    use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-    ErrorHandlers::new().default_handler(|res: actix_web::dev::ServiceResponse<B>| {
-        let framework_made = res
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|v| v.starts_with("text/plain"));
-        if !framework_made {
-            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-        }
-        let status = res.status();
-        let (code, message) = match status {
-            StatusCode::NOT_FOUND => ("RESOURCE_NOT_FOUND", "No such resource."),
-            StatusCode::METHOD_NOT_ALLOWED => (
-                "METHOD_NOT_ALLOWED",
-                "This method is not allowed on this resource.",
-            ),
-            s if s.is_client_error() => ("INPUT_MALFORMED", "The request is malformed."),
-            _ => (
-                "INTERNAL_ERROR",
-                "An unexpected error occurred; quote the errorId to support.",
-            ),
-        };
-        let (req, _) = res.into_parts();
-        let response = ErrorV1::log(status, code, message.to_owned(), Vec::new(), "framework")
-            .response(status);
-        Ok(ErrorHandlerResponse::Response(
-            actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
-        ))
-    })
+/// The framework's own errors (no route, wrong method) as `ErrorV1` with the same status, so every error has
+/// the contract's format (`Foundation::with_framework_errors`).
+pub fn framework_error(status: StatusCode) -> HttpResponse {
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("RESOURCE_NOT_FOUND", "No such resource."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "METHOD_NOT_ALLOWED",
+            "This method is not allowed on this resource.",
+        ),
+        s if s.is_client_error() => ("INPUT_MALFORMED", "The request is malformed."),
+        _ => ("INTERNAL_ERROR", INTERNAL_MESSAGE),
+    };
+    ErrorV1::log(status, code, message.to_owned(), Vec::new(), "framework").response(status)
 }

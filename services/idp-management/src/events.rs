@@ -1,6 +1,8 @@
 //! The service's events: CloudEvents whose `data` is the resource as the API shows it (never a client secret).
-//! Their catalogue is `specs/events.asyncapi.yaml`.
+//! Their catalogue is `specs/events.asyncapi.yaml`; the use cases append them to the outbox in the transaction
+//! of the change they report.
 
+use crate::ids::{ApplicationId, ProviderKey};
 use domain::CloudEvent;
 use serde::Serialize;
 
@@ -27,14 +29,13 @@ pub const ALL: &[&str] = &[
     PUBLIC_SETUP_CHANGED,
 ];
 
-/// Builds an event about `subject` carrying `data`.
+/// An event of this service about `subject`, carrying `data`.
 pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) -> CloudEvent {
-    let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
-    CloudEvent::new(SOURCE, event_type, subject.to_string(), data)
+    CloudEvent::of(SOURCE, event_type, subject, data)
 }
 
 /// A provider's subject: `<applicationId>/<key>` (neither can contain `/`).
-pub fn provider_subject(application_id: &str, key: &str) -> String {
+pub fn provider_subject(application_id: &ApplicationId, key: &ProviderKey) -> String {
     format!("{application_id}/{key}")
 }
 
@@ -44,19 +45,7 @@ mod tests {
 
     #[test]
     fn every_event_type_is_in_the_asyncapi_catalogue() {
-        let catalogue: serde_json::Value = serde_norway::from_str(contracts::EVENTS).unwrap();
-        let addresses: Vec<&str> = catalogue["channels"]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter_map(|channel| channel["address"].as_str())
-            .collect();
-        for event_type in ALL {
-            assert!(
-                addresses.contains(event_type),
-                "{event_type} missing from specs/events.asyncapi.yaml"
-            );
-        }
+        test_support::assert_catalogued(ALL);
     }
 
     #[test]

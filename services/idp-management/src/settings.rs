@@ -1,23 +1,17 @@
-//! The idp-management service's settings (see `config/defaults.toml` for every key and its default).
+//! The idp-management service's settings: the shared sections (flattened in, checked by `service_kit`) and its
+//! own — bearer-token keys, secret-sealing keys, the configured applications, URL validation and the
+//! configuration check's time budget. See `config/defaults.toml` for every key and its default.
 
-use bus::BusSettings;
-use persistence::DbSettings;
-use security::jwt::JwtSettings;
-use security::secret_box::SecretBoxSettings;
+use crate::ids::ApplicationId;
+use security::jwt::{JwtSettings, JwtVerifier};
+use security::secret_box::{SecretBox, SecretBoxSettings};
 use serde::Deserialize;
-use service_kit::settings::{Sources, load};
-use service_kit::{HttpSettings, LogSettings};
-
-/// The service name: metrics, events, the `IDP_MANAGEMENT__` environment prefix.
-pub const SERVICE: &str = "idp-management";
-const DEFAULTS: &str = include_str!("../config/defaults.toml");
+use service_kit::{CommonSettings, ServiceSettings};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    pub http: HttpSettings,
-    pub database: DbSettings,
-    pub bus: BusSettings,
-    pub log: LogSettings,
+    #[serde(flatten)]
+    pub common: CommonSettings,
     pub jwt: JwtSettings,
     pub secrets: SecretBoxSettings,
     pub registry: RegistrySettings,
@@ -44,49 +38,31 @@ pub struct CheckSettings {
     pub timeout_ms: u64,
 }
 
-impl Settings {
-    /// Defaults < file < environment, then checked.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
-        let sources = Sources {
-            file,
-            environment: true,
-        };
-        let settings: Self = load(SERVICE, DEFAULTS, sources, &["registry.applications"])
-            .map_err(|err| format!("configuration error: {err}"))?;
-        settings.check()?;
-        Ok(settings)
+impl ServiceSettings for Settings {
+    const SERVICE: &'static str = "idp-management";
+    const DEFAULTS: &'static str = include_str!("../config/defaults.toml");
+    const LIST_KEYS: &'static [&'static str] = &["registry.applications"];
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
     }
 
-    /// The compiled defaults alone (tests start from these and override what they need).
-    pub fn defaults() -> Result<Self, String> {
-        let sources = Sources {
-            file: None,
-            environment: false,
-        };
-        load(SERVICE, DEFAULTS, sources, &[]).map_err(|err| format!("configuration error: {err}"))
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.common
     }
 
-    /// Rules the types cannot express, each reported naming its setting.
-    pub fn check(&self) -> Result<(), String> {
-        security::jwt::JwtVerifier::new(&self.jwt)
-            .map_err(|e| format!("configuration error: jwt: {e}"))?;
-        security::secret_box::SecretBox::new(&self.secrets)
-            .map_err(|e| format!("configuration error: secrets: {e}"))?;
+    fn check_own(&self) -> Result<(), String> {
+        JwtVerifier::new(&self.jwt).map_err(|e| format!("configuration error: jwt: {e}"))?;
+        SecretBox::new(&self.secrets).map_err(|e| format!("configuration error: secrets: {e}"))?;
         if let Some(bad) = self
             .registry
             .applications
             .iter()
-            .find(|a| !crate::input::is_key(a))
+            .find(|a| ApplicationId::parse(a).is_none())
         {
             return Err(format!(
                 "configuration error: registry.applications: {bad:?} must match ^[a-zA-Z0-9-_.]{{1,64}}$"
             ));
-        }
-        if self.database.pool_size == 0 {
-            return Err("configuration error: database.pool_size must be at least 1".to_owned());
-        }
-        if self.http.max_body_bytes == 0 {
-            return Err("configuration error: http.max_body_bytes must be at least 1".to_owned());
         }
         Ok(())
     }

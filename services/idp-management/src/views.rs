@@ -1,7 +1,9 @@
 //! The contract's representations, built from stored rows. None ever carries the client secret: the
 //! management view shows `oauth2Config.clientSecretSet` (an extension) instead, discovery shows only details.
+//! Responses and event payloads are these same types, so an event shows a resource exactly as the API does.
 
-use crate::db::models::Provider;
+use crate::db::models::{Application, IdpType, Provider, Status, Visibility};
+use crate::ids::{ApplicationId, ProviderKey};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -14,21 +16,21 @@ fn time(t: DateTime<Utc>) -> String {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderV1 {
-    pub application_id: String,
-    pub key: String,
+    pub application_id: ApplicationId,
+    pub key: ProviderKey,
     pub subject_pool_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "type")]
-    pub idp_type: String,
-    pub status: String,
+    pub idp_type: IdpType,
+    pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_config: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc_config: Option<Value>,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub additional_config_entries: Value,
     pub created_at: String,
     pub created_by: String,
@@ -52,11 +54,11 @@ impl From<&Provider> for ProviderV1 {
             subject_pool_key: row.subject_pool_key.clone(),
             name: row.text("name"),
             description: row.text("description"),
-            idp_type: row.idp_type.clone(),
-            status: row.status.clone(),
+            idp_type: row.idp_type,
+            status: row.status,
             oauth2_config,
             oidc_config: row.part("oidcConfig").cloned(),
-            visibility: row.visibility.clone(),
+            visibility: row.visibility,
             additional_config_entries: row
                 .part("additionalConfigEntries")
                 .cloned()
@@ -74,14 +76,14 @@ impl From<&Provider> for ProviderV1 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DiscoveredV1 {
-    pub key: String,
+    pub key: ProviderKey,
     pub subject_pool_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(rename = "type")]
-    pub idp_type: String,
+    pub idp_type: IdpType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth2_details: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,7 +107,7 @@ impl From<&Provider> for DiscoveredV1 {
             subject_pool_key: row.subject_pool_key.clone(),
             name: row.text("name"),
             description: row.text("description"),
-            idp_type: row.idp_type.clone(),
+            idp_type: row.idp_type,
             oauth2_details: row
                 .part("oauth2Config")
                 .map(|b| pick(b, &["clientId", "authorizeUrl", "userInfoUrl"])),
@@ -124,27 +126,73 @@ impl From<&Provider> for DiscoveredV1 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupV1 {
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub identity_providers: Vec<DiscoveredV1>,
-    pub change_id: String,
+    /// The application's change id (the response's `ETag`), shown as a string.
+    #[serde(serialize_with = "as_text")]
+    pub change_id: i64,
+}
+
+fn as_text<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 impl SetupV1 {
     /// The setup as discovery shows it: `public_only` for the public endpoint, else APPLICATION + PUBLIC.
     pub fn of<'a>(
-        application_id: &str,
+        application_id: &ApplicationId,
         change_id: i64,
         rows: impl IntoIterator<Item = &'a Provider>,
         public_only: bool,
     ) -> Self {
         Self {
-            application_id: application_id.to_owned(),
+            application_id: application_id.clone(),
             identity_providers: rows
                 .into_iter()
                 .filter(|r| r.discoverable(public_only))
                 .map(DiscoveredV1::from)
                 .collect(),
-            change_id: change_id.to_string(),
+            change_id,
+        }
+    }
+}
+
+/// The registration extension's answer: a registered application.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationV1 {
+    pub application_id: ApplicationId,
+    pub change_id: String,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+impl From<&Application> for ApplicationV1 {
+    fn from(app: &Application) -> Self {
+        Self {
+            application_id: app.application_id.clone(),
+            change_id: app.change_id.to_string(),
+            created_at: time(app.created_at),
+            created_by: app.created_by.clone(),
+        }
+    }
+}
+
+/// `data` of `idp-management.application.registered.v1`: the application without its creation time.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredV1 {
+    pub application_id: ApplicationId,
+    pub change_id: String,
+    pub created_by: String,
+}
+
+impl From<&Application> for RegisteredV1 {
+    fn from(app: &Application) -> Self {
+        Self {
+            application_id: app.application_id.clone(),
+            change_id: app.change_id.to_string(),
+            created_by: app.created_by.clone(),
         }
     }
 }
@@ -156,12 +204,12 @@ mod tests {
 
     fn row(config: Value, secret: bool) -> Provider {
         Provider {
-            application_id: "a".into(),
-            key: "k".into(),
+            application_id: ApplicationId::parse("a").unwrap(),
+            key: ProviderKey::parse("k").unwrap(),
             subject_pool_key: "p".into(),
-            idp_type: "OAUTH2_AUTH_CODE".into(),
-            status: "ENABLED".into(),
-            visibility: "PUBLIC".into(),
+            idp_type: IdpType::OAuth2AuthCode,
+            status: Status::Enabled,
+            visibility: Visibility::Public,
             config,
             client_secret_key_id: secret.then(|| "k1".into()),
             client_secret_nonce: secret.then(|| vec![0; 12]),
@@ -193,22 +241,22 @@ mod tests {
     fn discovery_shows_enabled_public_or_application_providers_only() {
         let mut rows = Vec::new();
         for (key, status, visibility) in [
-            ("a", "ENABLED", "PUBLIC"),
-            ("b", "ENABLED", "APPLICATION"),
-            ("c", "ENABLED", "HIDDEN"),
-            ("d", "DISABLED", "PUBLIC"),
+            ("a", Status::Enabled, Visibility::Public),
+            ("b", Status::Enabled, Visibility::Application),
+            ("c", Status::Enabled, Visibility::Hidden),
+            ("d", Status::Disabled, Visibility::Public),
         ] {
             let mut r = row(json!({}), false);
-            r.key = key.into();
-            r.status = status.into();
-            r.visibility = visibility.into();
+            r.key = ProviderKey::parse(key).unwrap();
+            r.status = status;
+            r.visibility = visibility;
             rows.push(r);
         }
         let keys = |public_only| {
-            SetupV1::of("a", 1, &rows, public_only)
+            SetupV1::of(&ApplicationId::parse("a").unwrap(), 1, &rows, public_only)
                 .identity_providers
                 .into_iter()
-                .map(|p| p.key)
+                .map(|p| p.key.to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(keys(true), vec!["a"]);

@@ -1,15 +1,95 @@
-//! Rows as stored. The API representations are built from them in `views` (the stored row carries the sealed
-//! client secret, which no representation ever shows).
+//! Rows as stored, and the Rust types of the columns whose values come from a fixed set (the contract's enums,
+//! written to `Text` columns by their contract names). The API representations are built from the rows in
+//! `views` (the stored row carries the sealed client secret, which no representation ever shows).
 
 use super::schema::{applications, identity_providers};
+use super::{TextColumn, text_column};
+use crate::ids::{ApplicationId, ProviderKey};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+
+/// An enum of the contract written by its contract names: the names, parsing, serialization and the `Text`
+/// column mapping.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value's contract name.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// The value named `text` (exactly, as the contract spells it).
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl TextColumn for $name {
+            fn text(&self) -> &str {
+                self.as_str()
+            }
+
+            fn from_text(text: String) -> Result<Self, String> {
+                Self::parse(&text)
+                    .ok_or_else(|| format!("{text:?} is not a {}", stringify!($name)))
+            }
+        }
+
+        text_column!($name);
+    };
+}
+
+text_enum! {
+    /// The contract's provider `type`: the protocol the provider speaks.
+    pub enum IdpType {
+        OAuth2Implicit = "OAUTH2_IMPLICIT",
+        OAuth2AuthCode = "OAUTH2_AUTH_CODE",
+        Oidc = "OIDC",
+    }
+}
+
+text_enum! {
+    /// The contract's provider `status`.
+    pub enum Status {
+        Enabled = "ENABLED",
+        Disabled = "DISABLED",
+    }
+}
+
+text_enum! {
+    /// The contract's provider `visibility`: who discovers the provider.
+    pub enum Visibility {
+        /// The application's own discovery (and the public one).
+        Application = "APPLICATION",
+        /// Public discovery, without a token.
+        Public = "PUBLIC",
+        /// No discovery at all.
+        Hidden = "HIDDEN",
+    }
+}
 
 /// A registered application and its change sequence.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
 pub struct Application {
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub change_id: i64,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -19,12 +99,12 @@ pub struct Application {
 #[derive(Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = identity_providers)]
 pub struct Provider {
-    pub application_id: String,
-    pub key: String,
+    pub application_id: ApplicationId,
+    pub key: ProviderKey,
     pub subject_pool_key: String,
-    pub idp_type: String,
-    pub status: String,
-    pub visibility: String,
+    pub idp_type: IdpType,
+    pub status: Status,
+    pub visibility: Visibility,
     /// `name`, `description`, `oauth2Config` (minus `clientSecret`), `oidcConfig`, `additionalConfigEntries`,
     /// as the API shows them (one JSONB column: they are never queried on their own).
     pub config: serde_json::Value,
@@ -55,11 +135,11 @@ impl std::fmt::Debug for Provider {
 impl Provider {
     /// Whether discovery shows it at all (HIDDEN and DISABLED never appear).
     pub fn discoverable(&self, public_only: bool) -> bool {
-        self.status == "ENABLED"
-            && match self.visibility.as_str() {
-                "PUBLIC" => true,
-                "APPLICATION" => !public_only,
-                _ => false,
+        self.status == Status::Enabled
+            && match self.visibility {
+                Visibility::Public => true,
+                Visibility::Application => !public_only,
+                Visibility::Hidden => false,
             }
     }
 

@@ -1,4 +1,4 @@
-//! Hand-kept table definitions matching `migrations/`.
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
     applications (application_id) {
@@ -39,4 +39,5 @@ diesel::table! {
 }
 
 diesel::joinable!(identity_providers -> applications (application_id));
-diesel::allow_tables_to_appear_in_same_query!(applications, identity_providers, revoked_tokens);
+
+diesel::allow_tables_to_appear_in_same_query!(applications, identity_providers, revoked_tokens,);

@@ -305,8 +305,8 @@ async fn conflict_on_stale_if_match() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unavailable_is_503_in_error_v1() {
     let app = TestApp::spawn_with(|s| {
-        s.database.pool_size = 2;
-        s.database.acquire_timeout_ms = 300;
+        s.common.database.pool_size = 2;
+        s.common.database.acquire_timeout_ms = 300;
     })
     .await;
     app.register("app-e").await;

@@ -1,11 +1,13 @@
+use idp_management::IdpManagement;
 use idp_management::settings::Settings;
-use persistence::Pool;
 use reqwest::{Method, RequestBuilder, Response};
 use security::jwt::JwtKeySettings;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use test_support::{Subscriber, TestDatabase};
+use test_support::Spawned;
+
+/// Every log line the service writes during the tests (one subscriber for the test process).
+pub use test_support::logs::capture as logs;
 
 pub const ISSUER: &str = "https://iam.test";
 pub const AUDIENCE: &str = "idp-management";
@@ -18,43 +20,14 @@ pub const RSA_PUBLIC: &str =
     include_str!("../../../../crates/security/tests/fixtures/rsa_public.pem");
 pub const SEAL_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-/// Every log line the service writes during the tests (one subscriber for the test process).
-pub fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&buffer);
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || LogWriter(Arc::clone(&sink)))
-            .finish();
-        let _ = tracing::subscriber::set_global_default(subscriber);
-        buffer
-    })
-    .clone()
-}
+/// The service spawned for one test (see [`Spawned`]: its address, client, pool, exchange, ...).
+pub struct TestApp(Spawned);
 
-struct LogWriter(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
+impl std::ops::Deref for TestApp {
+    type Target = Spawned;
+    fn deref(&self) -> &Spawned {
+        &self.0
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub pool: Pool,
-    /// Dropped last: the database outlives the server task.
-    _database: TestDatabase,
-    pub exchange: String,
-    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl TestApp {
@@ -64,48 +37,13 @@ impl TestApp {
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
         let _ = logs();
-        let database = TestDatabase::new("idp_management");
-        let mut settings = Settings::defaults().expect("defaults parse");
-        test_support::settings::for_test(
-            "idp-management",
-            &database,
-            &mut settings.http,
-            &mut settings.database,
-            &mut settings.bus,
-        );
-        settings.jwt.issuer = ISSUER.to_owned();
-        settings.jwt.audience = AUDIENCE.to_owned();
-        settings.jwt.leeway_secs = 5;
-        settings.jwt.keys = vec![
-            JwtKeySettings {
-                kid: HS_KID.to_owned(),
-                alg: "HS256".to_owned(),
-                secret: Some(HS_SECRET.to_owned()),
-                public_key_pem: None,
-            },
-            JwtKeySettings {
-                kid: RS_KID.to_owned(),
-                alg: "RS256".to_owned(),
-                secret: None,
-                public_key_pem: Some(RSA_PUBLIC.to_owned()),
-            },
-        ];
-        settings.secrets.active_key_id = "k1".to_owned();
-        settings.secrets.keys = BTreeMap::from([("k1".to_owned(), SEAL_KEY.to_owned())]);
-        tweak(&mut settings);
-        let exchange = settings.bus.exchange.clone();
-        let app = idp_management::build(settings).await.expect("app builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let pool = app.pool();
-        let task = tokio::spawn(app.run_until_stopped());
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            pool,
-            _database: database,
-            exchange,
-            task,
-        }
+        Self(
+            Spawned::start::<IdpManagement>(|settings| {
+                test_keys(settings);
+                tweak(settings);
+            })
+            .await,
+        )
     }
 
     /// A contract URL (under `/idp/v1`).
@@ -157,16 +95,29 @@ impl TestApp {
             .expect("request");
         assert_eq!(response.status(), 201, "registering {application}");
     }
-
-    pub async fn subscribe(&self) -> Subscriber {
-        Subscriber::bind(&self.exchange).await
-    }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+/// The token and sealing keys the tests sign and seal with.
+fn test_keys(settings: &mut Settings) {
+    settings.jwt.issuer = ISSUER.to_owned();
+    settings.jwt.audience = AUDIENCE.to_owned();
+    settings.jwt.leeway_secs = 5;
+    settings.jwt.keys = vec![
+        JwtKeySettings {
+            kid: HS_KID.to_owned(),
+            alg: "HS256".to_owned(),
+            secret: Some(HS_SECRET.to_owned()),
+            public_key_pem: None,
+        },
+        JwtKeySettings {
+            kid: RS_KID.to_owned(),
+            alg: "RS256".to_owned(),
+            secret: None,
+            public_key_pem: Some(RSA_PUBLIC.to_owned()),
+        },
+    ];
+    settings.secrets.active_key_id = "k1".to_owned();
+    settings.secrets.keys = BTreeMap::from([("k1".to_owned(), SEAL_KEY.to_owned())]);
 }
 
 fn now() -> i64 {

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 //! Integration tests: each spawns the real service on a random port against a fresh database of its own and the
 //! real RabbitMQ (its own exchange), so they run in parallel.

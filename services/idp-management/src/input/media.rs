@@ -1,6 +1,9 @@
-//! Content negotiation and body reading: `application/json` and `application/x-ndjson` both ways, wherever the
-//! contract lists both. An unsupported `Content-Type` is 415, an unacceptable `Accept` 406, a body over the
-//! limit 400 naming `body` (the contract lists no 413), all as `ErrorV1`.
+//! What a request says besides its path and token: the media types it sends and accepts, its body, `If-Match`
+//! and `returnUpdated`. `application/json` and `application/x-ndjson` are spoken both ways wherever the contract
+//! lists both, which is why this is the service's own and not `service_kit::request::require_json`: a list body
+//! may be NDJSON, a missing `Content-Type` is refused, and the answers are the contract's — an unsupported
+//! `Content-Type` is 415, an unacceptable `Accept` 406, a body over the limit 400 naming `body` (the contract
+//! lists no 413), all as `ErrorV1`.
 
 use crate::error::{ApiError, Detail};
 use actix_web::HttpRequest;
@@ -24,7 +27,21 @@ impl Media {
             Self::Ndjson => "application/x-ndjson",
         }
     }
+
+    /// Whether a body declared as `content_type` (`type/subtype; params`) is in this media type: exactly the
+    /// contract's names (no `+json` suffixes, which the contract does not list).
+    fn declared_by(self, content_type: &str) -> bool {
+        content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case(self.mime())
+    }
 }
+
+/// `If-Match` as parsed by [`if_match`]: absent, `*` (`Some(None)`), or the change ids listed.
+pub type IfMatch = Option<Option<Vec<i64>>>;
 
 /// Both, JSON preferred: for responses the contract declares in both media types.
 pub const BOTH: &[Media] = &[Media::Json, Media::Ndjson];
@@ -40,8 +57,9 @@ fn matches(range: &str, media: Media) -> bool {
 
 /// Picks the response media type from `Accept` (q-values honoured; no header means JSON).
 pub fn negotiate(req: &HttpRequest, offered: &[Media]) -> Result<Media, ApiError> {
+    let preferred = offered.first().copied().unwrap_or(Media::Json);
     let Some(header) = req.headers().get(ACCEPT) else {
-        return Ok(offered[0]);
+        return Ok(preferred);
     };
     let Ok(header) = header.to_str() else {
         return Err(ApiError::NotAcceptable(
@@ -49,7 +67,7 @@ pub fn negotiate(req: &HttpRequest, offered: &[Media]) -> Result<Media, ApiError
         ));
     };
     if header.trim().is_empty() {
-        return Ok(offered[0]);
+        return Ok(preferred);
     }
     let mut best: Option<(f32, usize, Media)> = None;
     for range in header.split(',') {
@@ -97,11 +115,10 @@ pub fn content_type(req: &HttpRequest, accepted: &[Media]) -> Result<Media, ApiE
         .get(CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(unreadable)"))
         .ok_or_else(|| refuse("(none)"))?;
-    let essence = raw.split(';').next().unwrap_or("").trim();
     accepted
         .iter()
         .copied()
-        .find(|m| essence.eq_ignore_ascii_case(m.mime()))
+        .find(|m| m.declared_by(raw))
         .ok_or_else(|| refuse(raw))
 }
 
@@ -181,27 +198,22 @@ pub fn items(body: &[u8], media: Media) -> Result<Vec<Value>, ApiError> {
     }
 }
 
-/// `returnUpdated` (default false); anything but `true`/`false` is 400.
+/// `returnUpdated` (default false; the first occurrence counts); anything but `true`/`false` is 400.
 pub fn return_updated(req: &HttpRequest) -> Result<bool, ApiError> {
-    for pair in req.query_string().split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name == "returnUpdated" {
-            return match value {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                other => Err(ApiError::malformed(
-                    "returnUpdated",
-                    Some(other.chars().take(64).collect()),
-                    "must be true or false",
-                )),
-            };
-        }
+    let [value] = service_kit::request::query_first(req, ["returnUpdated"]);
+    match value.as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::malformed(
+            "returnUpdated",
+            Some(other.chars().take(64).collect()),
+            "must be true or false",
+        )),
     }
-    Ok(false)
 }
 
 /// Strong entity tags from `If-Match`: `None` when absent, `Some(None)` for `*`, else the change ids listed.
-pub fn if_match(req: &HttpRequest) -> Result<Option<Option<Vec<i64>>>, ApiError> {
+pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     let Some(raw) = req.headers().get(actix_web::http::header::IF_MATCH) else {
         return Ok(None);
     };
@@ -231,11 +243,6 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<Option<Vec<i64>>>, ApiError>
         tags.push(inner.parse::<i64>().unwrap_or(-1));
     }
     Ok(Some(Some(tags)))
-}
-
-/// `ETag` for a change id.
-pub fn etag(change_id: i64) -> String {
-    format!("\"{change_id}\"")
 }
 
 #[cfg(test)]
