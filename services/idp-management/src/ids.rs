@@ -5,7 +5,7 @@
 //!
 //! [`parse`]: ApplicationId::parse
 
-use crate::db::{TextColumn, text_column};
+use persistence::{TextColumn, text_column};
 use std::fmt;
 
 /// The contract's key pattern `^[a-zA-Z0-9-_.]{1,64}$` (application expressions and provider keys).

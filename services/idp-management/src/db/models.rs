@@ -3,58 +3,10 @@
 //! `views` (the stored row carries the sealed client secret, which no representation ever shows).
 
 use super::schema::{applications, identity_providers};
-use super::{TextColumn, text_column};
+use persistence::text_enum;
 use crate::ids::{ApplicationId, ProviderKey};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-
-/// An enum of the contract written by its contract names: the names, parsing, serialization and the `Text`
-/// column mapping.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize,
-            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
-        )]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            /// Every value's contract name.
-            pub const NAMES: &'static [&'static str] = &[$($text),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-
-            /// The value named `text` (exactly, as the contract spells it).
-            pub fn parse(text: &str) -> Option<Self> {
-                match text {
-                    $($text => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl TextColumn for $name {
-            fn text(&self) -> &str {
-                self.as_str()
-            }
-
-            fn from_text(text: String) -> Result<Self, String> {
-                Self::parse(&text)
-                    .ok_or_else(|| format!("{text:?} is not a {}", stringify!($name)))
-            }
-        }
-
-        text_column!($name);
-    };
-}
 
 text_enum! {
     /// The contract's provider `type`: the protocol the provider speaks.
