@@ -3,10 +3,10 @@
 //! `views` (the stored row carries the sealed client secret, which no representation ever shows).
 
 use super::schema::{applications, identity_providers};
-use persistence::text_enum;
 use crate::ids::{ApplicationId, ProviderKey};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use persistence::text_enum;
 
 text_enum! {
     /// The contract's provider `type`: the protocol the provider speaks.
