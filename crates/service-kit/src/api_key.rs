@@ -21,7 +21,8 @@ impl ApiKeys {
         Self(keys.into_iter().filter(|key| !key.is_empty()).collect())
     }
 
-    fn accepts(&self, presented: &str) -> bool {
+    /// Whether `presented` is one of the keys, compared in constant time.
+    pub fn accepts(&self, presented: &str) -> bool {
         // Check every key so timing does not reveal which one (or whether any) came close.
         self.0.iter().fold(false, |found, key| {
             found | bool::from(key.as_bytes().ct_eq(presented.as_bytes()))
@@ -29,7 +30,8 @@ impl ApiKeys {
     }
 }
 
-fn presented_key(req: &ServiceRequest) -> Option<String> {
+/// The key a request presents: the `x-functions-key` header, else the first `code` query parameter.
+pub fn presented_key(req: &actix_web::HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(ApiKeys::HEADER) {
         return value.to_str().ok().map(str::to_owned);
     }
@@ -44,7 +46,7 @@ pub async fn require_api_key(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
-    let verdict = match presented_key(&req) {
+    let verdict = match presented_key(req.request()) {
         None => Err(
             "A function key is required: pass it as the `code` query parameter or the `x-functions-key` header.",
         ),

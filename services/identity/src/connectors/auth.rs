@@ -10,8 +10,7 @@ use actix_web::{Error, ResponseError, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use service_kit::Problem;
-use service_kit::api_key::ApiKeys;
-use service_kit::request::query_first;
+use service_kit::api_key::{ApiKeys, presented_key};
 use subtle::ConstantTimeEq;
 
 use crate::settings::ConnectorSettings;
@@ -19,7 +18,7 @@ use crate::settings::ConnectorSettings;
 /// The credentials that open the connector paths. No key and no Basic pair refuses every call.
 #[derive(Clone)]
 pub struct ConnectorAuth {
-    keys: Vec<String>,
+    keys: ApiKeys,
     /// `user:password`, as Basic carries it; `None` when Basic is off.
     basic: Option<String>,
 }
@@ -27,21 +26,14 @@ pub struct ConnectorAuth {
 impl ConnectorAuth {
     pub fn new(function_keys: &[String], settings: &ConnectorSettings) -> Self {
         Self {
-            keys: function_keys
-                .iter()
-                .filter(|key| !key.is_empty())
-                .cloned()
-                .collect(),
+            keys: ApiKeys::new(function_keys.iter().cloned()),
             basic: (!settings.basic_username.is_empty())
                 .then(|| format!("{}:{}", settings.basic_username, settings.basic_password)),
         }
     }
 
     fn accepts_key(&self, presented: &str) -> bool {
-        // Every key is compared, so timing does not tell which one came close.
-        self.keys.iter().fold(false, |found, key| {
-            found | bool::from(key.as_bytes().ct_eq(presented.as_bytes()))
-        })
+        self.keys.accepts(presented)
     }
 
     fn accepts_basic(&self, header: &str) -> bool {
@@ -68,14 +60,7 @@ impl ConnectorAuth {
                 _ => Err("The Basic credentials are not valid."),
             };
         }
-        let presented = match req.headers().get(ApiKeys::HEADER) {
-            Some(value) => value.to_str().ok().map(str::to_owned),
-            None => {
-                let [code] = query_first(req.request(), [ApiKeys::QUERY]);
-                code
-            }
-        };
-        match presented {
+        match presented_key(req.request()) {
             Some(key) if self.accepts_key(&key) => Ok(()),
             Some(_) => Err("The function key is not valid."),
             None if self.basic.is_some() => Err(
