@@ -7,9 +7,15 @@ use std::time::Duration;
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum MsError {
     /// The token endpoint refused the application (AADSTS `invalid_client`, `unauthorized_client`,
-    /// `invalid_scope`, ...): wrong client id, secret, or consent.
-    #[error("Microsoft rejected the client credentials: {code}: {description}")]
-    InvalidClient { code: String, description: String },
+    /// `invalid_scope`, ...): wrong client id, secret, or consent. `error` is the OAuth error string,
+    /// `description` the first line of Microsoft's text and `error_codes` the AADSTS numbers it sent, so callers
+    /// decide by code ([`MsError::has_code`]) rather than by reading the text.
+    #[error("Microsoft rejected the client credentials: {error}: {description}")]
+    InvalidClient {
+        error: String,
+        description: String,
+        error_codes: Vec<u32>,
+    },
     /// The tenant id or domain does not exist (AADSTS90002 and kin).
     #[error("the Microsoft tenant was not found")]
     TenantNotFound,
@@ -34,6 +40,20 @@ pub enum MsError {
 }
 
 impl MsError {
+    /// The AADSTS codes Microsoft gave for a refusal (`error_codes` of the token endpoint's answer); empty for
+    /// every other failure.
+    pub fn error_codes(&self) -> &[u32] {
+        match self {
+            MsError::InvalidClient { error_codes, .. } => error_codes,
+            _ => &[],
+        }
+    }
+
+    /// Whether Microsoft named AADSTS `code` (e.g. `700016`, the app has no service principal in the tenant).
+    pub fn has_code(&self, code: u32) -> bool {
+        self.error_codes().contains(&code)
+    }
+
     /// Maps a reqwest failure without its URL (which may carry an email in a Graph query).
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         if err.is_timeout() {

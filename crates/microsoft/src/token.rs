@@ -59,12 +59,23 @@ struct TokenErrorAnswer {
     error: String,
     #[serde(default)]
     error_description: String,
+    /// Numbers, not parsed as `u32` directly: one odd value must not turn the whole refusal into `Upstream`.
     #[serde(default)]
     error_codes: Vec<i64>,
 }
 
+impl TokenErrorAnswer {
+    /// The AADSTS codes that are valid code numbers.
+    fn codes(&self) -> Vec<u32> {
+        self.error_codes
+            .iter()
+            .filter_map(|code| u32::try_from(*code).ok())
+            .collect()
+    }
+}
+
 /// AADSTS codes meaning the tenant does not exist (or is not a valid identifier).
-const TENANT_NOT_FOUND_CODES: [i64; 3] = [90002, 900023, 90072];
+const TENANT_NOT_FOUND_CODES: [u32; 3] = [90002, 900023, 90072];
 
 impl TokenClient {
     /// A client with the settings' timeout; fails only if the HTTP stack cannot be built.
@@ -125,7 +136,7 @@ impl TokenClient {
         match serde_json::from_slice::<TokenErrorAnswer>(&answer.body) {
             Ok(err)
                 if err
-                    .error_codes
+                    .codes()
                     .iter()
                     .any(|c| TENANT_NOT_FOUND_CODES.contains(c)) =>
             {
@@ -134,7 +145,8 @@ impl TokenClient {
             Ok(err) if answer.status.is_client_error() => {
                 tracing::warn!(code = %err.error, aadsts = ?err.error_codes, "token endpoint refused the client");
                 Err(MsError::InvalidClient {
-                    code: err.error,
+                    error_codes: err.codes(),
+                    error: err.error,
                     description: first_line(&err.error_description),
                 })
             }
@@ -297,6 +309,15 @@ mod tests {
         assert!(roles_of(&format!("a.{payload}.b")).is_empty());
         assert!(roles_of("not-a-jwt").is_empty());
         assert!(roles_of("a.!!!.b").is_empty());
+    }
+
+    #[test]
+    fn odd_aadsts_codes_are_skipped_not_fatal() {
+        let answer: TokenErrorAnswer = serde_json::from_str(
+            r#"{"error":"invalid_client","error_codes":[7000215,-1,99999999999]}"#,
+        )
+        .unwrap();
+        assert_eq!(answer.codes(), vec![7000215]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The Microsoft clients against a local fake speaking the real wire format of the identity platform's token
 //! endpoint (JSON answers, AADSTS error bodies) and of Microsoft Graph (user JSON, OData error bodies).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -152,10 +152,18 @@ async fn a_wrong_secret_is_invalid_client_without_the_secret_in_the_error() {
         .client_credentials(TENANT, "app-id", SECRET, GRAPH_SCOPE)
         .await
         .unwrap_err();
-    let MsError::InvalidClient { code, description } = &err else {
+    let MsError::InvalidClient {
+        error,
+        description,
+        error_codes,
+    } = &err
+    else {
         panic!("expected InvalidClient, got {err:?}");
     };
-    assert_eq!(code, "invalid_client");
+    assert_eq!(error, "invalid_client");
+    assert_eq!(error_codes, &[7000215]);
+    assert!(err.has_code(7000215));
+    assert!(!err.has_code(700016));
     assert!(description.starts_with("AADSTS7000215: Invalid client secret provided."));
     assert!(!description.contains("Trace ID"));
     assert!(!err.to_string().contains(SECRET));
@@ -181,9 +189,13 @@ async fn an_unauthorized_client_is_invalid_client() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, MsError::InvalidClient { code, .. } if code == "unauthorized_client"),
+        matches!(&err, MsError::InvalidClient { error, .. } if error == "unauthorized_client"),
         "{err:?}"
     );
+    // The AADSTS code is data: callers match it without reading the description.
+    assert!(err.has_code(700016), "{err:?}");
+    assert_eq!(err.error_codes(), &[700016]);
+    assert!(!MsError::Timeout.has_code(700016));
 }
 
 #[tokio::test]
