@@ -9,6 +9,16 @@ pub trait TextColumn: Sized {
     fn from_text(text: String) -> Result<Self, String>;
 }
 
+/// An enum made by [`text_enum!`]: its values' names, for code generic over such enums (validation messages
+/// listing what is allowed, tests comparing with a migration's `CHECK` list).
+pub trait TextEnum: Copy + Sized + 'static {
+    /// Every value's name, in declaration order.
+    const NAMES: &'static [&'static str];
+    fn name(self) -> &'static str;
+    /// The value named `text` (exactly as spelled).
+    fn from_name(text: &str) -> Option<Self>;
+}
+
 /// Maps a [`TextColumn`] type onto diesel's `Text` (the type derives `AsExpression` and `FromSqlRow` with
 /// `sql_type = Text`), delegating to `str` and `String`.
 #[macro_export]
@@ -89,6 +99,16 @@ macro_rules! text_enum {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl $crate::column::TextEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+            fn from_name(text: &str) -> Option<Self> {
+                Self::parse(text)
             }
         }
 

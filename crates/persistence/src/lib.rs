@@ -9,7 +9,7 @@ pub mod db;
 pub mod error;
 pub mod outbox;
 
-pub use column::TextColumn;
+pub use column::{TextColumn, TextEnum};
 pub use db::{DbSettings, Pool, PooledConn};
 /// For the column macros (`text_enum!`, `text_column!`), which name diesel through this crate.
 pub use diesel;

@@ -1,10 +1,14 @@
 //! The audit trail: one row per decision on a mutating call, allowed or denied, written in the same transaction
-//! as the change it allowed (or alone, when it refused). Rows never hold a secret: only who, where, what, the
-//! outcome and a reason chosen by the service.
+//! as the change it allowed (or alone, when it refused), and the use case reading one tenant's rows. Rows never
+//! hold a secret: only who, where, what, the outcome and a reason chosen by the service.
 
-use crate::auth::Caller;
-use crate::db::models::AuditRecord;
+use crate::AppState;
+use crate::auth::{Caller, Capability};
+use crate::db::models::{Action, AuditOutcome, AuditRecord};
 use crate::db::schema::audit_records;
+use crate::error::ApiError;
+use crate::ids::ConnectionId;
+use crate::views::AuditRecordView;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::Page;
@@ -17,20 +21,20 @@ pub struct Decision<'a> {
     pub actor: &'a str,
     pub workspace_id: &'a str,
     pub tenant: Option<&'a str>,
-    pub connection_id: Option<i64>,
-    pub action: &'static str,
-    pub allowed: bool,
+    pub connection_id: Option<ConnectionId>,
+    pub action: Action,
+    pub outcome: AuditOutcome,
     pub reason: Option<&'a str>,
     pub request_id: Option<&'a str>,
 }
 
 impl<'a> Decision<'a> {
-    /// A decision on a member's call; `tenant` and `connection_id` as far as they are known.
+    /// An allowed decision on a member's call; `tenant` and `connection_id` as far as they are known.
     pub fn by(
         caller: &'a Caller,
-        action: &'static str,
+        action: Action,
         tenant: Option<&'a str>,
-        connection_id: Option<i64>,
+        connection_id: Option<ConnectionId>,
     ) -> Self {
         Self {
             actor: &caller.member,
@@ -38,14 +42,14 @@ impl<'a> Decision<'a> {
             tenant,
             connection_id,
             action,
-            allowed: true,
+            outcome: AuditOutcome::Allowed,
             reason: None,
             request_id: caller.request_id.as_deref(),
         }
     }
 
     pub fn denied(mut self, reason: &'a str) -> Self {
-        self.allowed = false;
+        self.outcome = AuditOutcome::Denied;
         self.reason = Some(reason);
         self
     }
@@ -65,11 +69,7 @@ pub async fn record(conn: &mut AsyncPgConnection, decision: Decision<'_>) -> Que
             audit_records::tenant.eq(decision.tenant),
             audit_records::connection_id.eq(decision.connection_id),
             audit_records::action.eq(decision.action),
-            audit_records::outcome.eq(if decision.allowed {
-                "allowed"
-            } else {
-                "denied"
-            }),
+            audit_records::outcome.eq(decision.outcome),
             audit_records::reason.eq(decision.reason),
             audit_records::request_id.eq(decision.request_id),
         ))
@@ -78,31 +78,27 @@ pub async fn record(conn: &mut AsyncPgConnection, decision: Decision<'_>) -> Que
     Ok(())
 }
 
-/// One tenant's records, newest first (served by `audit_records_scope`).
+/// Extension `GET /tenants/{tenant}/audit-records`: `view_audit` on the tenant; one page of its records,
+/// newest first (served by `audit_records_scope`). A read: not itself audited.
 pub async fn list(
-    conn: &mut AsyncPgConnection,
-    workspace_id: &str,
+    state: &AppState,
+    caller: &Caller,
     tenant: &str,
     page: Page,
-) -> QueryResult<Vec<AuditRecord>> {
-    audit_records::table
-        .filter(audit_records::workspace_id.eq(workspace_id))
+) -> Result<Vec<AuditRecordView>, ApiError> {
+    if !caller.reaches_tenant(tenant) {
+        return Err(ApiError::tenant_not_accessible(tenant));
+    }
+    caller.require(Capability::ViewAudit, "reading the audit trail")?;
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    let records: Vec<AuditRecord> = audit_records::table
+        .filter(audit_records::workspace_id.eq(&caller.workspace_id))
         .filter(audit_records::tenant.eq(tenant))
         .order(audit_records::id.desc())
         .limit(page.limit)
         .offset(page.offset)
         .select(AuditRecord::as_select())
-        .load(conn)
-        .await
-}
-
-/// The audited action names.
-pub mod actions {
-    pub const CREATE: &str = "connection.create";
-    pub const CONSENT_LINK: &str = "consent.link";
-    pub const CONSENT_CALLBACK: &str = "consent.callback";
-    pub const VERIFY: &str = "verification.start";
-    pub const CHANGE_TYPE: &str = "connection.change_type";
-    pub const PUT_CREDENTIAL: &str = "credential.put";
-    pub const DELETE_CREDENTIAL: &str = "credential.delete";
+        .load(&mut conn)
+        .await?;
+    Ok(records.into_iter().map(AuditRecordView::from).collect())
 }

@@ -7,7 +7,6 @@
 use crate::AppState;
 use crate::error::ApiError;
 use actix_web::dev::Payload;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::Deserialize;
 use service_kit::observe::RequestId;
@@ -82,31 +81,30 @@ impl Caller {
         self.workspace_id == workspace_id && self.tenants.contains(tenant)
     }
 
+    /// Whether `tenant` of the caller's own workspace is within the caller's scope.
+    pub fn reaches_tenant(&self, tenant: &str) -> bool {
+        self.reaches(&self.workspace_id, tenant)
+    }
+
     pub fn has(&self, capability: Capability) -> bool {
         self.capabilities.contains(&capability)
+    }
+
+    /// A 403 unless the caller has `capability`, saying that `what` needs it.
+    pub fn require(&self, capability: Capability, what: &str) -> Result<(), ApiError> {
+        if self.has(capability) {
+            Ok(())
+        } else {
+            Err(ApiError::needs(what, capability))
+        }
     }
 
     fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
         let state = req
             .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| ApiError::Internal("application state missing".to_owned()))?;
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".to_owned()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthenticated(
-                    "the Authorization header must be `Bearer <token>`".to_owned(),
-                )
-            })?;
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+        let token = service_kit::request::bearer(req)
+            .map_err(|err| ApiError::Unauthenticated(err.to_string()))?;
         let claims: Claims = state.verifier.verify(token).map_err(|err| {
             tracing::info!(reason = %err, "bearer token refused");
             ApiError::Unauthenticated(format!("the bearer token was refused: {err}"))

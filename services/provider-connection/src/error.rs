@@ -1,12 +1,15 @@
 //! The service's one error type, mapped to HTTP (RFC 9457 problem bodies: the contract names no error format) in
-//! exactly one place.
+//! exactly one place, its `ResponseError` impl.
 
+use crate::auth::Capability;
+use crate::ids::ConnectionId;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use domain::FieldError;
 use persistence::DbError;
-use service_kit::Problem;
+use persistence::error::ConflictKind;
+use service_kit::{DbFailure, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -31,28 +34,45 @@ pub enum ApiError {
         header: &'static str,
         message: String,
     },
-    /// The database could not be reached in time; 503 so callers retry.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal: {0}")]
-    Internal(String),
+    /// The database refused or could not be reached: 404, 409 (what the constraint means), 503 or 500.
+    #[error(transparent)]
+    Db(#[from] DbFailure),
+    /// Something that cannot fail on valid configuration did; 500, the whole cause logged under an error id.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
     /// The one answer for a connection that does not exist or is outside the caller's scope.
-    pub fn connection_not_accessible(id: i64) -> Self {
+    pub fn connection_not_accessible(id: ConnectionId) -> Self {
         Self::NotFound(format!("provider connection {id} is not accessible"))
+    }
+
+    /// The one answer for a tenant outside the caller's scope.
+    pub fn tenant_not_accessible(tenant: &str) -> Self {
+        Self::NotFound(format!("tenant {tenant} is not accessible"))
+    }
+
+    /// A 403 saying that `what` (e.g. "reading connections") needs `capability`.
+    pub fn needs(what: &str, capability: Capability) -> Self {
+        Self::Forbidden(format!(
+            "{what} needs the {} capability",
+            capability.as_str()
+        ))
+    }
+
+    /// A 500 for `cause`, described by `context` in the log.
+    pub fn internal(
+        context: &'static str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Internal(anyhow::Error::new(cause).context(context))
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
-        match err {
-            DbError::NotFound => Self::NotFound("the resource was not found".to_owned()),
-            DbError::Conflict { constraint, .. } => Self::Conflict(describe(&constraint)),
-            DbError::Unavailable(detail) => Self::Unavailable(detail),
-            DbError::Query(err) => Self::Internal(err.to_string()),
-        }
+        Self::Db(DbFailure::classify(err, describe))
     }
 }
 
@@ -63,7 +83,7 @@ impl From<diesel::result::Error> for ApiError {
 }
 
 /// What a violated constraint means to a caller (by constraint name, never by message text).
-fn describe(constraint: &str) -> String {
+fn describe(_: ConflictKind, constraint: &str) -> String {
     match constraint {
         "provider_connections_one_default" => {
             "another default connection for this tenant and provider was created concurrently; retry".to_owned()
@@ -84,7 +104,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ConfirmationRequired { .. } => StatusCode::PRECONDITION_REQUIRED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Db(failure) => failure.status(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,14 +112,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let problem = match self {
             Self::Invalid(err) => Problem::bad_request(&err.field, err.to_string()),
-            Self::Internal(cause) => Problem::internal(cause),
-            Self::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The service cannot reach its database right now; retry shortly.",
-                )
-            }
+            Self::Db(failure) => failure.problem(),
+            Self::Internal(_) => Problem::internal_error(self),
             Self::ConfirmationRequired { header, message } => {
                 Problem::new(self.status_code(), message.clone()).with_field(*header)
             }

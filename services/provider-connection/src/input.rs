@@ -1,10 +1,14 @@
-//! Request bodies, validated against the contract's schemas once, so every use case holds valid input.
+//! What comes in, validated once against the contract, so every use case holds valid input: the request bodies,
+//! the `{tenant}` path segment and the consent callback's query.
 //!
 //! Bodies are read as a JSON object and each field is taken by name, so an error names the field and never
 //! echoes the value it received (a misplaced secret must not come back in an error body).
 
+use crate::db::models::{ConnectionType, CredentialKind, CredentialSource, Provider};
+use actix_web::HttpRequest;
 use domain::FieldError;
 use domain::field::bounded_text;
+use persistence::TextEnum;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -13,25 +17,19 @@ pub const MAX_DISPLAY_NAME: usize = 256;
 /// Longest client secret accepted (Entra secrets are about 40 characters).
 pub const MAX_SECRET: usize = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionType {
-    Platform,
-    Dedicated,
-}
+/// Longest `{tenant}` path segment accepted.
+pub const MAX_TENANT: usize = 128;
 
-impl ConnectionType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Platform => "platform",
-            Self::Dedicated => "dedicated",
-        }
-    }
+/// The `{tenant}` path segment: printable and bounded (it is stored in rows and audit records).
+pub fn tenant(raw: &str) -> Result<String, FieldError> {
+    bounded_text("tenant", raw, MAX_TENANT)?;
+    Ok(raw.to_owned())
 }
 
 /// `POST /tenants/{tenant}/provider-connections`.
 #[derive(Debug, Clone)]
 pub struct CreateInput {
-    pub provider: &'static str,
+    pub provider: Provider,
     pub entra_tenant_id: String,
     pub display_name: String,
     pub is_default: bool,
@@ -42,7 +40,7 @@ pub struct CreateInput {
 /// The contract's `DedicatedCredentialRequest`. The secret is write-only: `Debug` never shows it.
 #[derive(Clone)]
 pub struct CredentialInput {
-    pub source: &'static str,
+    pub source: CredentialSource,
     pub client_id: String,
     pub client_secret: String,
 }
@@ -92,38 +90,21 @@ fn required(map: &Map<String, Value>, prefix: &str, name: &str) -> Result<String
         .ok_or_else(|| FieldError::new(field_name(prefix, name), "is required"))
 }
 
-fn one_of(
+/// The value of one of `T`'s texts, if the field is present.
+fn one_of<T: TextEnum>(
     map: &Map<String, Value>,
     prefix: &str,
     name: &str,
-    allowed: &[&'static str],
-) -> Result<Option<&'static str>, FieldError> {
+) -> Result<Option<T>, FieldError> {
     let Some(value) = string(map, prefix, name)? else {
         return Ok(None);
     };
-    allowed
-        .iter()
-        .find(|a| **a == value)
-        .copied()
-        .map(Some)
-        .ok_or_else(|| {
-            FieldError::new(
-                field_name(prefix, name),
-                format!("must be one of {}", allowed.join(", ")),
-            )
-        })
-}
-
-fn connection_type(
-    map: &Map<String, Value>,
-    name: &str,
-) -> Result<Option<ConnectionType>, FieldError> {
-    Ok(
-        one_of(map, "", name, &["platform", "dedicated"])?.map(|t| match t {
-            "dedicated" => ConnectionType::Dedicated,
-            _ => ConnectionType::Platform,
-        }),
-    )
+    T::from_name(&value).map(Some).ok_or_else(|| {
+        FieldError::new(
+            field_name(prefix, name),
+            format!("must be one of {}", T::NAMES.join(", ")),
+        )
+    })
 }
 
 /// A Microsoft Entra tenant: its GUID or one of its domain names (`contoso.onmicrosoft.com`).
@@ -154,7 +135,7 @@ pub fn entra_tenant(field: &str, raw: &str) -> Result<String, FieldError> {
 impl CreateInput {
     pub fn parse(body: &[u8]) -> Result<Self, FieldError> {
         let map = object(body)?;
-        let provider = one_of(&map, "", "provider", &["microsoft"])?
+        let provider = one_of::<Provider>(&map, "", "provider")?
             .ok_or_else(|| FieldError::new("provider", "is required"))?;
         let entra_tenant_id =
             entra_tenant("entra_tenant_id", &required(&map, "", "entra_tenant_id")?)?;
@@ -166,7 +147,7 @@ impl CreateInput {
             Some(_) => return Err(FieldError::new("is_default", "must be a boolean")),
         };
         let connection_type =
-            connection_type(&map, "connection_type")?.unwrap_or(ConnectionType::Platform);
+            one_of(&map, "", "connection_type")?.unwrap_or(ConnectionType::Platform);
         let dedicated_credential = match map.get("dedicated_credential") {
             None | Some(Value::Null) => None,
             Some(Value::Object(inner)) => {
@@ -206,15 +187,9 @@ impl CredentialInput {
     }
 
     fn from_map(map: &Map<String, Value>, prefix: &str) -> Result<Self, FieldError> {
-        one_of(map, prefix, "credential_kind", &["client_secret"])?
+        one_of::<CredentialKind>(map, prefix, "credential_kind")?
             .ok_or_else(|| FieldError::new(field_name(prefix, "credential_kind"), "is required"))?;
-        let source = one_of(
-            map,
-            prefix,
-            "source",
-            &["dedicated_manual", "dedicated_imported", "legacy_migrated"],
-        )?
-        .unwrap_or("dedicated_manual");
+        let source = one_of(map, prefix, "source")?.unwrap_or(CredentialSource::DedicatedManual);
         let client_id = required(map, prefix, "client_id")?;
         if Uuid::try_parse(&client_id).is_err() || client_id.len() != 36 {
             return Err(FieldError::new(
@@ -244,8 +219,43 @@ impl CredentialInput {
 
 /// `PUT /provider-connections/{connection}/connection-type`.
 pub fn connection_type_body(body: &[u8]) -> Result<ConnectionType, FieldError> {
-    connection_type(&object(body)?, "connection_type")?
+    one_of(&object(body)?, "", "connection_type")?
         .ok_or_else(|| FieldError::new("connection_type", "is required"))
+}
+
+/// The consent callback's query: Microsoft's v1 shape (`admin_consent`, `tenant`, `state`) and v2 shape (the same
+/// plus `scope`), or an error (`error`, `error_description`, `state`).
+#[derive(Debug, Default)]
+pub struct CallbackQuery {
+    pub state: Option<String>,
+    pub tenant: Option<String>,
+    pub admin_consent: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+impl CallbackQuery {
+    /// First occurrence of each parameter wins; unknown ones (`scope`, `session_state`) are ignored.
+    pub fn read(req: &HttpRequest) -> Self {
+        let [state, tenant, admin_consent, error, error_description] =
+            service_kit::request::query_first(
+                req,
+                [
+                    "state",
+                    "tenant",
+                    "admin_consent",
+                    "error",
+                    "error_description",
+                ],
+            );
+        Self {
+            state,
+            tenant,
+            admin_consent,
+            error,
+            error_description,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -330,7 +340,7 @@ mod tests {
             format!(r#"{{"credential_kind":"client_secret","client_id":"{APP}","client_secret":"abc","source":"legacy_migrated"}}"#).as_bytes(),
         )
         .unwrap();
-        assert_eq!(ok.source, "legacy_migrated");
+        assert_eq!(ok.source.as_str(), "legacy_migrated");
         assert!(!format!("{ok:?}").contains("abc\""));
         let err = CredentialInput::parse(
             br#"{"credential_kind":"certificate","client_id":"x","client_secret":"y"}"#,

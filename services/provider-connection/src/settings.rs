@@ -1,22 +1,18 @@
-//! The provider-connection service's settings (see `config/defaults.toml` for every key and its default).
+//! The provider-connection service's settings: the shared sections flattened in, and its own (see
+//! `config/defaults.toml` for every key and its default), each checked naming its setting.
 
-use bus::BusSettings;
-use persistence::DbSettings;
 use security::jwt::JwtSettings;
 use security::secret_box::SecretBoxSettings;
 use serde::Deserialize;
-use service_kit::settings::{Sources, load};
-use service_kit::{HttpSettings, LogSettings};
+use service_kit::{CommonSettings, ServiceSettings};
 
 pub const SERVICE: &str = "provider-connection";
-const DEFAULTS: &str = include_str!("../config/defaults.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    pub http: HttpSettings,
-    pub database: DbSettings,
-    pub bus: BusSettings,
-    pub log: LogSettings,
+    /// `[http]`, `[database]`, `[bus]`, `[log]`.
+    #[serde(flatten)]
+    pub common: CommonSettings,
     /// How members' bearer tokens are verified.
     pub auth: JwtSettings,
     pub platform: PlatformSettings,
@@ -72,30 +68,20 @@ pub struct VerificationSettings {
     pub graph_probe_path: String,
 }
 
-impl Settings {
-    /// Defaults < file < environment, then checked.
-    pub fn load(file: Option<&std::path::Path>) -> Result<Self, String> {
-        let sources = Sources {
-            file,
-            environment: true,
-        };
-        let settings: Self = load(SERVICE, DEFAULTS, sources, &["verification.required_roles"])
-            .map_err(|err| format!("configuration error: {err}"))?;
-        settings.check()?;
-        Ok(settings)
+impl ServiceSettings for Settings {
+    const SERVICE: &'static str = SERVICE;
+    const DEFAULTS: &'static str = include_str!("../config/defaults.toml");
+    const LIST_KEYS: &'static [&'static str] = &["verification.required_roles"];
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
     }
 
-    /// The compiled defaults alone (tests start from these and fill in the secrets).
-    pub fn defaults() -> Result<Self, String> {
-        let sources = Sources {
-            file: None,
-            environment: false,
-        };
-        load(SERVICE, DEFAULTS, sources, &[]).map_err(|err| format!("configuration error: {err}"))
+    fn common_mut(&mut self) -> &mut CommonSettings {
+        &mut self.common
     }
 
-    /// Rules the types cannot express, each reported naming its setting.
-    pub fn check(&self) -> Result<(), String> {
+    fn check_own(&self) -> Result<(), String> {
         let fail = |what: &str| Err(format!("configuration error: {what}"));
         if let Err(err) = security::jwt::JwtVerifier::new(&self.auth) {
             return fail(&format!("auth (PROVIDER_CONNECTION__AUTH__*): {err}"));
@@ -122,9 +108,6 @@ impl Settings {
         }
         if self.verification.run_timeout_secs == 0 || self.verification.poll_interval_ms == 0 {
             return fail("verification.run_timeout_secs and poll_interval_ms must be positive");
-        }
-        if self.database.pool_size == 0 {
-            return fail("database.pool_size must be at least 1");
         }
         Ok(())
     }

@@ -6,44 +6,30 @@
 //! unique index `verification_runs_one_active_per_scope` backs the lock.
 
 use crate::AppState;
-use crate::audit::{self, Decision, actions};
 use crate::auth::{Caller, Capability};
-use crate::connections::{
-    Outcome, RUNS_LOCK, authorize, conn, credential_meta, effective_app, lock_tenant, view,
+use crate::authz::{Stop, authorize, settle};
+use crate::credentials;
+use crate::db::models::{
+    Action, Connection, ConsentStatus, Run, RunOutcome, RunStatus, VerificationStatus,
 };
-use crate::db::models::{Connection, Run};
 use crate::db::schema::{provider_connections as pc, verification_runs as runs};
+use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
 use crate::events::{self, event};
+use crate::ids::{ConnectionId, RunId};
+use crate::views::{OutcomeEvent, RunView, StartResponse, StartStatus, effective_app, view};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
+use persistence::outbox::wake_after_commit;
 
-/// Run statuses that hold the tenant's scope.
-pub const ACTIVE: [&str; 2] = ["queued", "running"];
-
-/// The contract's `VerificationStartResponse`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StartResponse {
-    pub status: &'static str,
-    pub operation_run_id: i64,
-}
-
-/// What a `verification.completed` event carries.
-#[derive(Debug, Serialize)]
-pub struct OutcomeEvent<'a> {
-    pub operation_run_id: i64,
-    pub connection_id: i64,
-    pub outcome: &'a str,
-    pub health_status: &'a str,
-    pub connection: &'a crate::connections::ConnectionView,
-}
+/// Health text of a dedicated connection that has no credential to verify with.
+pub const NO_CREDENTIAL: &str = "Blocked: the dedicated connection has no credential";
 
 /// Why a connection cannot be verified yet, if it cannot.
 fn blocked_reason(row: &Connection, has_app: bool) -> Option<&'static str> {
     if !has_app {
-        Some("Blocked: the dedicated connection has no credential")
-    } else if row.consent_status != "granted" {
+        Some(NO_CREDENTIAL)
+    } else if row.consent_status != ConsentStatus::Granted {
         Some("Blocked: admin consent has not been granted")
     } else {
         None
@@ -51,131 +37,135 @@ fn blocked_reason(row: &Connection, has_app: bool) -> Option<&'static str> {
 }
 
 /// `POST .../verification`: `run_verification`. Always 202: started, deduped, scope_busy or blocked.
-pub async fn start(state: &AppState, caller: &Caller, id: i64) -> Result<StartResponse, ApiError> {
-    let mut conn = conn(state).await?;
-    let answer = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = match authorize(
-                conn,
-                caller,
-                id,
-                actions::VERIFY,
-                &[Capability::RunVerification],
-            )
-            .await?
-            {
-                Ok(row) => row,
-                Err(refusal) => return Ok(Outcome::Refused(refusal)),
-            };
-            lock_tenant(conn, RUNS_LOCK, &row.workspace_id, &row.tenant).await?;
-            let active: Option<(i64, i64)> = runs::table
-                .filter(runs::workspace_id.eq(&row.workspace_id))
-                .filter(runs::tenant.eq(&row.tenant))
-                .filter(runs::status.eq_any(ACTIVE))
-                .select((runs::id, runs::connection_id))
-                .first(conn)
-                .await
-                .optional()?;
-            let audit_as = |reason| {
-                Decision::by(caller, actions::VERIFY, Some(&row.tenant), Some(id)).because(reason)
-            };
-            if let Some((run_id, holder)) = active {
-                let status = if holder == id {
-                    "deduped"
-                } else {
-                    "scope_busy"
-                };
-                audit::record(conn, audit_as(status)).await?;
-                return Ok(Outcome::Done(StartResponse {
-                    status,
-                    operation_run_id: run_id,
-                }));
-            }
-            let credential = credential_meta(conn, id).await?;
-            let has_app = effective_app(&row, credential.as_ref(), &state.platform_client_id)
-                .0
-                .is_some();
-            let (status, run_status, verification, health) = match blocked_reason(&row, has_app) {
-                Some(reason) => ("blocked", "blocked", "blocked", reason),
-                None => ("started", "queued", "pending", "Verification queued"),
-            };
-            let run_id: i64 = diesel::insert_into(runs::table)
-                .values((
-                    runs::connection_id.eq(id),
-                    runs::workspace_id.eq(&row.workspace_id),
-                    runs::tenant.eq(&row.tenant),
-                    runs::status.eq(run_status),
-                    runs::outcome.eq((status == "blocked").then_some("blocked")),
-                    runs::detail.eq((status == "blocked").then_some(health)),
-                    runs::requested_by.eq(&caller.member),
-                    runs::finished_at.eq((status == "blocked").then(chrono::Utc::now)),
-                ))
-                .returning(runs::id)
-                .get_result(conn)
-                .await?;
-            let updated: Connection = diesel::update(pc::table.find(id))
-                .set((
-                    pc::verification_status.eq(verification),
-                    pc::health_status.eq(health),
-                    pc::updated_at.eq(diesel::dsl::now),
-                ))
-                .returning(Connection::as_returning())
-                .get_result(conn)
-                .await?;
-            let shown = view(&updated, credential.as_ref(), &state.platform_client_id);
-            let emitted = if status == "blocked" {
-                event(
-                    events::VERIFICATION_COMPLETED,
-                    id,
-                    &OutcomeEvent {
-                        operation_run_id: run_id,
-                        connection_id: id,
-                        outcome: "blocked",
-                        health_status: health,
-                        connection: &shown,
-                    },
-                )
-            } else {
-                event(events::CONNECTION_UPDATED, id, &shown)
-            };
-            persistence::outbox::append(conn, &[emitted]).await?;
-            audit::record(conn, audit_as(status)).await?;
-            Ok(Outcome::Done(StartResponse {
-                status,
-                operation_run_id: run_id,
-            }))
-        })
-        .await?
-        .into_result()?;
-    if answer.status == "started" {
+pub async fn start(
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+) -> Result<StartResponse, ApiError> {
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    let answer = wake_after_commit(
+        conn.transaction(async |conn| settle(run(conn, state, caller, id).await))
+            .await,
+    )??;
+    if answer.status == StartStatus::Started {
         state.worker_wake.notify_one();
     }
     Ok(answer)
 }
 
-/// Reads one run (extension `GET /verification-runs/{run}`): `view` on its connection's tenant.
-pub async fn get_run(state: &AppState, caller: &Caller, run_id: i64) -> Result<Run, ApiError> {
-    let mut conn = conn(state).await?;
-    let not_accessible =
-        || ApiError::NotFound(format!("verification run {run_id} is not accessible"));
-    let run = find_run(&mut conn, run_id)
-        .await?
-        .filter(|r| caller.reaches(&r.workspace_id, &r.tenant))
-        .ok_or_else(not_accessible)?;
-    if !caller.has(Capability::View) {
-        return Err(ApiError::Forbidden(format!(
-            "reading verification runs needs the {} capability",
-            Capability::View.as_str()
-        )));
-    }
-    Ok(run)
-}
-
-async fn find_run(conn: &mut AsyncPgConnection, run_id: i64) -> QueryResult<Option<Run>> {
-    runs::table
-        .find(run_id)
-        .select(Run::as_select())
+async fn run(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+) -> Result<StartResponse, Stop> {
+    let (row, gate) = authorize(
+        conn,
+        caller,
+        id,
+        Action::Verify,
+        Capability::RunVerification,
+    )
+    .await?;
+    lock_tenant(conn, TenantLock::Runs, &row.workspace_id, &row.tenant).await?;
+    let active: Option<(RunId, ConnectionId)> = runs::table
+        .filter(runs::workspace_id.eq(&row.workspace_id))
+        .filter(runs::tenant.eq(&row.tenant))
+        .filter(runs::status.eq_any(RunStatus::ACTIVE))
+        .select((runs::id, runs::connection_id))
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    if let Some((run_id, holder)) = active {
+        let status = if holder == id {
+            StartStatus::Deduped
+        } else {
+            StartStatus::ScopeBusy
+        };
+        gate.allow(conn, Some(status.as_str())).await?;
+        return Ok(StartResponse {
+            status,
+            operation_run_id: run_id,
+        });
+    }
+    let credential = credentials::meta(conn, id).await?;
+    let has_app = effective_app(&row, credential.as_ref(), &state.platform_client_id).is_some();
+    let blocked = blocked_reason(&row, has_app);
+    let (status, run_status, verification, health) = match blocked {
+        Some(reason) => (
+            StartStatus::Blocked,
+            RunStatus::Blocked,
+            VerificationStatus::Blocked,
+            reason,
+        ),
+        None => (
+            StartStatus::Started,
+            RunStatus::Queued,
+            VerificationStatus::Pending,
+            "Verification queued",
+        ),
+    };
+    let run_id: RunId = diesel::insert_into(runs::table)
+        .values((
+            runs::connection_id.eq(id),
+            runs::workspace_id.eq(&row.workspace_id),
+            runs::tenant.eq(&row.tenant),
+            runs::status.eq(run_status),
+            runs::outcome.eq(blocked.map(|_| RunOutcome::Blocked)),
+            runs::detail.eq(blocked),
+            runs::requested_by.eq(&caller.member),
+            runs::finished_at.eq(blocked.map(|_| chrono::Utc::now())),
+        ))
+        .returning(runs::id)
+        .get_result(conn)
+        .await?;
+    let updated: Connection = diesel::update(pc::table.find(id))
+        .set((
+            pc::verification_status.eq(verification),
+            pc::health_status.eq(health),
+            pc::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Connection::as_returning())
+        .get_result(conn)
+        .await?;
+    let shown = view(&updated, credential.as_ref(), &state.platform_client_id);
+    let emitted = if blocked.is_some() {
+        let outcome = OutcomeEvent {
+            operation_run_id: run_id,
+            connection_id: id,
+            outcome: RunOutcome::Blocked,
+            health_status: health,
+            connection: &shown,
+        };
+        event(events::VERIFICATION_COMPLETED, id, &outcome)
+    } else {
+        event(events::CONNECTION_UPDATED, id, &shown)
+    };
+    persistence::outbox::append(conn, &[emitted]).await?;
+    gate.allow(conn, Some(status.as_str())).await?;
+    Ok(StartResponse {
+        status,
+        operation_run_id: run_id,
+    })
+}
+
+/// Extension `GET /verification-runs/{run}`: `view` on its connection's tenant. A read: not audited.
+pub async fn get_run(
+    state: &AppState,
+    caller: &Caller,
+    run_id: RunId,
+) -> Result<RunView, ApiError> {
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    let run: Run = runs::table
+        .find(run_id)
+        .select(Run::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?
+        .filter(|r| caller.reaches(&r.workspace_id, &r.tenant))
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("verification run {run_id} is not accessible"))
+        })?;
+    caller.require(Capability::View, "reading verification runs")?;
+    Ok(run.into())
 }

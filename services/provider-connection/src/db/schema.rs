@@ -1,4 +1,42 @@
-//! Diesel's view of the service's tables (kept in step with `migrations/` by hand).
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    audit_records (id) {
+        id -> Int8,
+        recorded_at -> Timestamptz,
+        actor -> Text,
+        workspace_id -> Text,
+        tenant -> Nullable<Text>,
+        connection_id -> Nullable<Int8>,
+        action -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consent_states (nonce) {
+        nonce -> Uuid,
+        connection_id -> Int8,
+        expires_at -> Timestamptz,
+        consumed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    dedicated_credentials (connection_id) {
+        connection_id -> Int8,
+        credential_kind -> Text,
+        source -> Text,
+        client_id -> Text,
+        key_id -> Text,
+        nonce -> Bytea,
+        ciphertext -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
 
 diesel::table! {
     provider_connections (id) {
@@ -20,29 +58,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    dedicated_credentials (connection_id) {
-        connection_id -> Int8,
-        credential_kind -> Text,
-        source -> Text,
-        client_id -> Text,
-        key_id -> Text,
-        nonce -> Bytea,
-        ciphertext -> Bytea,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    consent_states (nonce) {
-        nonce -> Uuid,
-        connection_id -> Int8,
-        expires_at -> Timestamptz,
-        consumed_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
     verification_runs (id) {
         id -> Int8,
         connection_id -> Int8,
@@ -58,28 +73,13 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    audit_records (id) {
-        id -> Int8,
-        recorded_at -> Timestamptz,
-        actor -> Text,
-        workspace_id -> Text,
-        tenant -> Nullable<Text>,
-        connection_id -> Nullable<Int8>,
-        action -> Text,
-        outcome -> Text,
-        reason -> Nullable<Text>,
-        request_id -> Nullable<Text>,
-    }
-}
-
 diesel::joinable!(dedicated_credentials -> provider_connections (connection_id));
 diesel::joinable!(verification_runs -> provider_connections (connection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    provider_connections,
-    dedicated_credentials,
+    audit_records,
     consent_states,
+    dedicated_credentials,
+    provider_connections,
     verification_runs,
-    audit_records
 );

@@ -310,7 +310,7 @@ async fn unprintable_or_oversized_claims_are_401_not_500() {
 async fn a_broker_outage_neither_fails_nor_slows_a_write_and_events_follow() {
     let proxy = test_support::BrokerProxy::start().await;
     let url = proxy.url();
-    let app = TestApp::spawn_with(|s| s.bus.url = url).await;
+    let app = TestApp::spawn_with(|s| s.common.bus.url = url).await;
     let mut events = app.subscribe().await;
     let started = std::time::Instant::now();
     let created = app.create_platform("During outage").await;

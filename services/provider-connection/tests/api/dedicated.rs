@@ -260,7 +260,7 @@ async fn credentials_sealed_under_an_old_key_still_open_after_key_rotation() {
         "k2".to_owned(),
         base64::engine::general_purpose::STANDARD.encode([9u8; 32]),
     );
-    let worker = provider_connection::worker(
+    let worker = provider_connection::worker::Worker::from_settings(
         &rotated,
         app.pool.clone(),
         Arc::new(tokio::sync::Notify::new()),
@@ -296,7 +296,7 @@ async fn credentials_sealed_under_an_old_key_still_open_after_key_rotation() {
         .json()
         .await
         .unwrap();
-    let worker = provider_connection::worker(
+    let worker = provider_connection::worker::Worker::from_settings(
         &lost,
         app.pool.clone(),
         Arc::new(tokio::sync::Notify::new()),

@@ -1,15 +1,14 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use persistence::Pool;
+use provider_connection::ProviderConnection;
 use provider_connection::auth::Capability;
 use provider_connection::settings::Settings;
 use reqwest::Response;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use test_support::{Subscriber, TestDatabase};
+use test_support::Spawned;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -28,56 +27,24 @@ pub const DEDICATED_SECRET: &str = "DEDICATED-SECRET-sentinel-9c2e";
 pub const ROTATED_SECRET: &str = "ROTATED-SECRET-sentinel-77fa";
 pub const REQUIRED_ROLE: &str = "Directory.Read.All";
 
-/// Every log line the test process writes (all services of all tests), for the secret scan.
-pub fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&buffer);
-        let _ = tracing_subscriber::fmt()
-            .json()
-            .with_env_filter("info,provider_connection=debug,microsoft=debug")
-            .with_writer(move || Sink(Arc::clone(&sink)))
-            .try_init();
-        buffer
-    })
-    .clone()
-}
-
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+/// The service spawned against its own database and exchange, with the fake Microsoft it talks to and the
+/// settings it was built with (tests build extra workers from them).
 pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub pool: Pool,
+    pub spawned: Spawned,
     pub settings: Settings,
     pub microsoft: MockServer,
-    pub exchange: String,
-    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Dropped last: the database outlives the server task.
-    _database: TestDatabase,
 }
 
-/// Test settings: a fresh database, an own exchange, the fake Microsoft, known keys.
-pub fn test_settings(database: &TestDatabase, microsoft: &MockServer) -> Settings {
-    let mut settings = Settings::defaults().expect("defaults parse");
-    test_support::settings::for_test(
-        "provider-connection",
-        database,
-        &mut settings.http,
-        &mut settings.database,
-        &mut settings.bus,
-    );
+impl std::ops::Deref for TestApp {
+    type Target = Spawned;
+    fn deref(&self) -> &Spawned {
+        &self.spawned
+    }
+}
+
+/// The test keys on top of the harness's settings: known JWT, platform, consent and sealing keys, and the fake
+/// Microsoft.
+pub fn test_settings(settings: &mut Settings, microsoft: &MockServer) {
     settings.auth.issuer = ISSUER.to_owned();
     settings.auth.audience = AUDIENCE.to_owned();
     settings.auth.keys = vec![security::jwt::JwtKeySettings {
@@ -99,7 +66,6 @@ pub fn test_settings(database: &TestDatabase, microsoft: &MockServer) -> Setting
     settings.microsoft.max_retry_wait_ms = 500;
     settings.verification.poll_interval_ms = 100;
     settings.verification.required_roles = vec![REQUIRED_ROLE.to_owned()];
-    settings
 }
 
 impl TestApp {
@@ -108,27 +74,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        captured_logs();
-        let database = TestDatabase::new("provider_connection");
+        test_support::logs::capture();
         let microsoft = MockServer::start().await;
-        let mut settings = test_settings(&database, &microsoft);
-        tweak(&mut settings);
-        let exchange = settings.bus.exchange.clone();
-        let app = provider_connection::build(settings.clone())
-            .await
-            .expect("app builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let pool = app.pool();
-        let task = tokio::spawn(app.run_until_stopped());
+        let mut used = None;
+        let spawned = Spawned::start::<ProviderConnection>(|settings| {
+            test_settings(settings, &microsoft);
+            tweak(settings);
+            used = Some(settings.clone());
+        })
+        .await;
         Self {
-            address,
-            client: reqwest::Client::new(),
-            pool,
-            settings,
+            spawned,
+            settings: used.expect("the settings were tweaked"),
             microsoft,
-            exchange,
-            task,
-            _database: database,
         }
     }
 
@@ -263,10 +221,6 @@ impl TestApp {
         }
     }
 
-    pub async fn subscribe(&self) -> Subscriber {
-        Subscriber::bind(&self.exchange).await
-    }
-
     /// Fakes the token endpoint of `ENTRA`: the given secret gets a token granting `roles`.
     pub async fn fake_token(&self, secret: &str, roles: &[&str]) {
         Mock::given(method("POST"))
@@ -306,12 +260,6 @@ impl TestApp {
         assert_eq!(started["status"], "started", "{started}");
         self.wait_run(started["operation_run_id"].as_i64().unwrap())
             .await
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 
@@ -386,6 +334,7 @@ pub async fn audit_rows(pool: &Pool) -> Vec<Value> {
     use diesel_async::RunQueryDsl;
     use provider_connection::db::models::AuditRecord;
     use provider_connection::db::schema::audit_records;
+    use provider_connection::views::AuditRecordView;
     let mut conn = pool.get().await.unwrap();
     audit_records::table
         .order(audit_records::id)
@@ -394,7 +343,7 @@ pub async fn audit_rows(pool: &Pool) -> Vec<Value> {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| serde_json::to_value(r).unwrap())
+        .map(|r| serde_json::to_value(AuditRecordView::from(r)).unwrap())
         .collect()
 }
 

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 //! Integration tests: each spawns the real service on a random port against a fresh database of its own, the
 //! real RabbitMQ (its own exchange) and a local fake of the Microsoft identity platform and Graph (wiremock),

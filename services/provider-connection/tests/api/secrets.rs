@@ -110,7 +110,7 @@ async fn secrets_never_appear_in_responses_logs_audit_rows_or_events() {
         .into_iter()
         .map(|r| r.event.to_string())
         .collect();
-    let logs = String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned();
+    let logs = test_support::logs::text();
     assert!(
         logs.contains("verification run finished"),
         "the worker's logs are captured"

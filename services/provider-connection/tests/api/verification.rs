@@ -316,9 +316,17 @@ async fn two_workers_racing_complete_each_run_exactly_once() {
     }
     let wake = Arc::new(tokio::sync::Notify::new());
     let one = Arc::new(
-        provider_connection::worker(&app.settings, app.pool.clone(), Arc::clone(&wake)).unwrap(),
+        provider_connection::worker::Worker::from_settings(
+            &app.settings,
+            app.pool.clone(),
+            Arc::clone(&wake),
+        )
+        .unwrap(),
     );
-    let two = Arc::new(provider_connection::worker(&app.settings, app.pool.clone(), wake).unwrap());
+    let two = Arc::new(
+        provider_connection::worker::Worker::from_settings(&app.settings, app.pool.clone(), wake)
+            .unwrap(),
+    );
     let drain = |worker: Arc<provider_connection::worker::Worker>| async move {
         let mut done = 0;
         while worker.run_once().await.unwrap() {
@@ -377,7 +385,7 @@ async fn a_run_stuck_past_the_timeout_is_failed() {
             .await
             .unwrap();
     }
-    let worker = provider_connection::worker(
+    let worker = provider_connection::worker::Worker::from_settings(
         &app.settings,
         app.pool.clone(),
         Arc::new(tokio::sync::Notify::new()),
@@ -479,7 +487,7 @@ async fn consent_states_are_purged_a_day_after_they_expire() {
         .execute(&mut conn)
         .await
         .unwrap();
-    let worker = provider_connection::worker(
+    let worker = provider_connection::worker::Worker::from_settings(
         &app.settings,
         app.pool.clone(),
         Arc::new(tokio::sync::Notify::new()),

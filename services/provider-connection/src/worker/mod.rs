@@ -5,21 +5,30 @@
 //!
 //! No HTTP call happens inside a database transaction: claim, call Microsoft, then record.
 
-use crate::connections::{ConnectionView, aad, view};
-use crate::db::models::{Connection, Credential, Run};
-use crate::db::schema::{
-    dedicated_credentials as creds, provider_connections as pc, verification_runs as runs,
+mod verdict;
+
+pub use verdict::{Verdict, failure};
+
+use crate::credentials;
+use crate::db::models::{
+    Connection, ConnectionType, ConsentStatus, Credential, Run, RunOutcome, RunStatus,
+    VerificationStatus,
 };
+use crate::db::schema::{provider_connections as pc, verification_runs as runs};
 use crate::events::{self, event};
-use crate::verification::OutcomeEvent;
+use crate::ids::{ConnectionId, RunId};
+use crate::settings::Settings;
+use crate::verification::NO_CREDENTIAL;
+use crate::views::{OutcomeEvent, view};
 use diesel::IntoSql;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use microsoft::graph::{GRAPH_SCOPE, GraphClient};
 use microsoft::token::{CachedToken, TokenClient};
 use microsoft::{MicrosoftSettings, MsError};
+use persistence::outbox::wake_after_commit;
 use persistence::{DbError, Pool};
-use security::secret_box::{Sealed, SecretBox};
+use security::secret_box::SecretBox;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -47,32 +56,31 @@ struct Job {
     credential: Option<Credential>,
 }
 
-/// A run's result: the connection's new `verification_status` and its human `health_status`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    pub outcome: &'static str,
-    pub health: String,
-    /// Microsoft says the app is not (or no longer) consented in the tenant: granted consent becomes `revoked`.
-    pub consent_revoked: bool,
-}
-
-impl Verdict {
-    fn new(outcome: &'static str, health: impl Into<String>) -> Self {
-        Self {
-            outcome,
-            health: health.into(),
-            consent_revoked: false,
-        }
-    }
-}
-
-/// AADSTS codes meaning the app has no service principal / consent in the tenant.
-const NOT_CONSENTED_CODES: [&str; 3] = ["AADSTS700016", "AADSTS7000229", "AADSTS65001"];
-
 /// Consent states are kept this long after they expire (for investigation), then deleted by the sweep.
 const CONSENT_STATE_RETENTION_HOURS: i64 = 24;
 
 impl Worker {
+    /// The worker configured from `settings` (the service runs one; tests build extra ones to race them).
+    pub fn from_settings(
+        settings: &Settings,
+        pool: Pool,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool,
+            tokens: TokenClient::new(&settings.microsoft)?,
+            microsoft: settings.microsoft.clone(),
+            secrets: Arc::new(SecretBox::new(&settings.secrets)?),
+            platform_client_id: settings.platform.client_id.clone(),
+            platform_client_secret: settings.platform.client_secret.clone(),
+            required_roles: settings.verification.required_roles.clone(),
+            graph_probe_path: settings.verification.graph_probe_path.clone(),
+            run_timeout: Duration::from_secs(settings.verification.run_timeout_secs),
+            poll_interval: Duration::from_millis(settings.verification.poll_interval_ms),
+            wake,
+        })
+    }
+
     /// Works until `stop`: sweeps stuck runs, then drains the queue, then sleeps until woken or the poll interval.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         tracing::info!("verification worker started");
@@ -109,22 +117,23 @@ impl Worker {
         };
         let verdict = self.verify(&job).await;
         tracing::info!(
-            run_id = job.run.id,
-            connection_id = job.connection.id,
-            outcome = verdict.outcome,
+            run_id = job.run.id.get(),
+            connection_id = job.connection.id.get(),
+            outcome = verdict.outcome.as_str(),
             "verification run finished"
         );
-        metrics::counter!("verification_runs_total", "outcome" => verdict.outcome).increment(1);
+        metrics::counter!("verification_runs_total", "outcome" => verdict.outcome.as_str())
+            .increment(1);
         self.record(&job, &verdict).await?;
         Ok(true)
     }
 
     async fn claim(&self) -> Result<Option<Job>, DbError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = persistence::db::conn(&self.pool).await?;
         let job = conn
             .transaction::<_, diesel::result::Error, _>(async |conn| {
-                let claimed: Option<i64> = runs::table
-                    .filter(runs::status.eq("queued"))
+                let claimed: Option<RunId> = runs::table
+                    .filter(runs::status.eq(RunStatus::Queued))
                     .order(runs::id)
                     .select(runs::id)
                     .limit(1)
@@ -138,7 +147,7 @@ impl Worker {
                 };
                 let run: Run = diesel::update(runs::table.find(run_id))
                     .set((
-                        runs::status.eq("running"),
+                        runs::status.eq(RunStatus::Running),
                         runs::started_at.eq(diesel::dsl::now),
                     ))
                     .returning(Run::as_returning())
@@ -149,12 +158,7 @@ impl Worker {
                     .select(Connection::as_select())
                     .first(conn)
                     .await?;
-                let credential: Option<Credential> = creds::table
-                    .find(run.connection_id)
-                    .select(Credential::as_select())
-                    .first(conn)
-                    .await
-                    .optional()?;
+                let credential = credentials::stored(conn, run.connection_id).await?;
                 Ok(Some(Job {
                     run,
                     connection,
@@ -168,31 +172,24 @@ impl Worker {
     /// Talks to Microsoft; never fails, every problem is a verdict.
     async fn verify(&self, job: &Job) -> Verdict {
         let connection = &job.connection;
-        let (client_id, secret) = if connection.connection_type == "platform" {
-            (
+        let (client_id, secret) = match connection.connection_type {
+            ConnectionType::Platform => (
                 self.platform_client_id.clone(),
                 self.platform_client_secret.clone(),
-            )
-        } else {
-            let Some(credential) = &job.credential else {
-                return Verdict::new(
-                    "blocked",
-                    "Blocked: the dedicated connection has no credential",
-                );
-            };
-            let sealed = Sealed {
-                key_id: credential.key_id.clone(),
-                nonce: credential.nonce.clone(),
-                ciphertext: credential.ciphertext.clone(),
-            };
-            match self.secrets.open(&sealed, aad(connection.id).as_bytes()) {
-                Ok(secret) => (credential.client_id.clone(), secret),
-                Err(err) => {
-                    tracing::error!(connection_id = connection.id, error = %err, "a stored credential could not be opened");
-                    return Verdict::new(
-                        "error",
-                        "Error: the stored credential could not be decrypted",
-                    );
+            ),
+            ConnectionType::Dedicated => {
+                let Some(credential) = &job.credential else {
+                    return Verdict::new(RunOutcome::Blocked, NO_CREDENTIAL);
+                };
+                match credentials::open(&self.secrets, credential) {
+                    Ok(secret) => (credential.client_id.clone(), secret),
+                    Err(err) => {
+                        tracing::error!(connection_id = connection.id.get(), error = %err, "a stored credential could not be opened");
+                        return Verdict::new(
+                            RunOutcome::Error,
+                            "Error: the stored credential could not be decrypted",
+                        );
+                    }
                 }
             }
         };
@@ -220,18 +217,18 @@ impl Worker {
         let probe = graph.get_json(&self.graph_probe_path).await;
         match (probe, missing.is_empty()) {
             (Ok(_), true) => Verdict::new(
-                "healthy",
+                RunOutcome::Healthy,
                 "Healthy: token issued, required permissions granted, Graph reachable",
             ),
             (Ok(_), false) | (Err(MsError::Upstream { status: 403 }), false) => Verdict::new(
-                "degraded",
+                RunOutcome::Degraded,
                 format!(
                     "Degraded: missing application permissions: {}",
                     missing.join(", ")
                 ),
             ),
             (Err(MsError::Upstream { status: 403 }), true) => Verdict::new(
-                "degraded",
+                RunOutcome::Degraded,
                 "Degraded: Graph refused the probe (403) although the permissions are granted",
             ),
             (Err(err), _) => failure("probing Graph", &err),
@@ -240,40 +237,42 @@ impl Worker {
 
     /// Records the verdict on the run and its connection, unless the run was failed as stuck meanwhile.
     async fn record(&self, job: &Job, verdict: &Verdict) -> Result<(), DbError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = persistence::db::conn(&self.pool).await?;
         let platform = self.platform_client_id.clone();
-        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            let status = if verdict.outcome == "blocked" {
-                "blocked"
-            } else {
-                "completed"
-            };
-            let finished = diesel::update(
-                runs::table
-                    .find(job.run.id)
-                    .filter(runs::status.eq("running")),
-            )
-            .set((
-                runs::status.eq(status),
-                runs::outcome.eq(verdict.outcome),
-                runs::detail.eq(&verdict.health),
-                runs::finished_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-            if finished == 0 {
-                return Ok(());
-            }
-            finish_connection(conn, job.run.id, job.connection.id, verdict, &platform).await
-        })
-        .await?;
+        let done = conn
+            .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let status = if verdict.outcome == RunOutcome::Blocked {
+                    RunStatus::Blocked
+                } else {
+                    RunStatus::Completed
+                };
+                let finished = diesel::update(
+                    runs::table
+                        .find(job.run.id)
+                        .filter(runs::status.eq(RunStatus::Running)),
+                )
+                .set((
+                    runs::status.eq(status),
+                    runs::outcome.eq(verdict.outcome),
+                    runs::detail.eq(&verdict.health),
+                    runs::finished_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+                if finished == 0 {
+                    return Ok(());
+                }
+                finish_connection(conn, job.run.id, job.connection.id, verdict, &platform).await
+            })
+            .await;
+        wake_after_commit(done)?;
         Ok(())
     }
 
     /// Deletes consent states expired for more than a day; returns how many.
     pub async fn purge_consent_states(&self) -> Result<usize, DbError> {
         use crate::db::schema::consent_states;
-        let mut conn = self.pool.get().await?;
+        let mut conn = persistence::db::conn(&self.pool).await?;
         let cutoff = chrono::Utc::now() - chrono::Duration::hours(CONSENT_STATE_RETENTION_HOURS);
         Ok(
             diesel::delete(consent_states::table.filter(consent_states::expires_at.lt(cutoff)))
@@ -284,7 +283,7 @@ impl Worker {
 
     /// Fails runs `running` for longer than the timeout, and their connections' pending state.
     pub async fn fail_stuck(&self) -> Result<usize, DbError> {
-        let mut conn = self.pool.get().await?;
+        let mut conn = persistence::db::conn(&self.pool).await?;
         let cutoff = chrono::Utc::now()
             - chrono::Duration::from_std(self.run_timeout).unwrap_or(chrono::Duration::MAX);
         let platform = self.platform_client_id.clone();
@@ -292,31 +291,32 @@ impl Worker {
         let failed = conn
             .transaction::<_, diesel::result::Error, _>(async |conn| {
                 let health = format!("Error: verification did not finish within {timeout_secs} s");
-                let stuck: Vec<(i64, i64)> = diesel::update(
+                let stuck: Vec<(RunId, ConnectionId)> = diesel::update(
                     runs::table
-                        .filter(runs::status.eq("running"))
+                        .filter(runs::status.eq(RunStatus::Running))
                         .filter(runs::started_at.lt(cutoff)),
                 )
                 .set((
-                    runs::status.eq("failed"),
-                    runs::outcome.eq("error"),
+                    runs::status.eq(RunStatus::Failed),
+                    runs::outcome.eq(RunOutcome::Error),
                     runs::detail.eq(&health),
                     runs::finished_at.eq(diesel::dsl::now),
                 ))
                 .returning((runs::id, runs::connection_id))
                 .get_results(conn)
                 .await?;
-                let verdict = Verdict::new("error", health.clone());
+                let verdict = Verdict::new(RunOutcome::Error, health.clone());
                 for (run_id, connection_id) in &stuck {
                     finish_connection(conn, *run_id, *connection_id, &verdict, &platform).await?;
                 }
                 Ok(stuck.len())
             })
-            .await?;
+            .await;
+        let failed = wake_after_commit(failed)?;
         if failed > 0 {
             tracing::warn!(failed, "failed verification runs stuck past the timeout");
             metrics::counter!("verification_runs_total", "outcome" => "timed_out")
-                .increment(failed as u64);
+                .increment(u64::try_from(failed).unwrap_or(u64::MAX));
         }
         Ok(failed)
     }
@@ -326,15 +326,15 @@ impl Worker {
 /// a legacy credential's migration review.
 async fn finish_connection(
     conn: &mut AsyncPgConnection,
-    run_id: i64,
-    connection_id: i64,
+    run_id: RunId,
+    connection_id: ConnectionId,
     verdict: &Verdict,
     platform_client_id: &str,
 ) -> QueryResult<()> {
-    let healthy = verdict.outcome == "healthy";
+    let healthy = verdict.outcome == RunOutcome::Healthy;
     let updated: Connection = diesel::update(pc::table.find(connection_id))
         .set((
-            pc::verification_status.eq(verdict.outcome),
+            pc::verification_status.eq(VerificationStatus::from(verdict.outcome)),
             pc::health_status.eq(&verdict.health),
             pc::migration_review_required
                 .eq(pc::migration_review_required
@@ -344,113 +344,31 @@ async fn finish_connection(
         .returning(Connection::as_returning())
         .get_result(conn)
         .await?;
-    let updated = if verdict.consent_revoked && updated.consent_status == "granted" {
+    let updated = if verdict.consent_revoked && updated.consent_status == ConsentStatus::Granted {
         diesel::update(pc::table.find(connection_id))
-            .set(pc::consent_status.eq("revoked"))
+            .set(pc::consent_status.eq(ConsentStatus::Revoked))
             .returning(Connection::as_returning())
             .get_result(conn)
             .await?
     } else {
         updated
     };
-    let credential = crate::connections::credential_meta(conn, connection_id).await?;
-    let shown: ConnectionView = view(&updated, credential.as_ref(), platform_client_id);
+    let credential = credentials::meta(conn, connection_id).await?;
+    let shown = view(&updated, credential.as_ref(), platform_client_id);
+    let outcome = OutcomeEvent {
+        operation_run_id: run_id,
+        connection_id,
+        outcome: verdict.outcome,
+        health_status: &verdict.health,
+        connection: &shown,
+    };
     persistence::outbox::append(
         conn,
         &[event(
             events::VERIFICATION_COMPLETED,
             connection_id,
-            &OutcomeEvent {
-                operation_run_id: run_id,
-                connection_id,
-                outcome: verdict.outcome,
-                health_status: &verdict.health,
-                connection: &shown,
-            },
+            &outcome,
         )],
     )
     .await
-}
-
-/// The verdict for a failed Microsoft call: a refusal that needs a person is `blocked`, a transient failure
-/// `error`.
-fn failure(during: &str, err: &MsError) -> Verdict {
-    match err {
-        MsError::InvalidClient { description, .. }
-            if NOT_CONSENTED_CODES.iter().any(|c| description.contains(c)) =>
-        {
-            let code = NOT_CONSENTED_CODES
-                .iter()
-                .find(|c| description.contains(*c))
-                .copied()
-                .unwrap_or_default();
-            Verdict {
-                consent_revoked: true,
-                ..Verdict::new(
-                    "blocked",
-                    format!(
-                        "Blocked: the app is not consented in the tenant ({code}); ask for admin consent again"
-                    ),
-                )
-            }
-        }
-        MsError::InvalidClient { code, .. } => Verdict::new(
-            "blocked",
-            format!("Blocked: Microsoft rejected the app's credentials ({code}) while {during}"),
-        ),
-        MsError::TenantNotFound => {
-            Verdict::new("blocked", "Blocked: the Microsoft tenant was not found")
-        }
-        MsError::Throttled { .. } => Verdict::new(
-            "error",
-            format!("Error: Microsoft throttled the request while {during}; retry later"),
-        ),
-        MsError::Timeout => Verdict::new(
-            "error",
-            format!("Error: Microsoft did not answer in time while {during}"),
-        ),
-        MsError::Upstream { status } => Verdict::new(
-            "error",
-            format!("Error: Microsoft answered HTTP {status} while {during}"),
-        ),
-        MsError::Malformed(_) | MsError::Transport(_) | MsError::InvalidInput(_) => Verdict::new(
-            "error",
-            format!("Error: Microsoft could not be reached properly while {during}"),
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_map_to_blocked_or_error() {
-        let invalid = MsError::InvalidClient {
-            code: "invalid_client".into(),
-            description: "AADSTS7000215".into(),
-        };
-        assert_eq!(failure("x", &invalid).outcome, "blocked");
-        assert!(!failure("x", &invalid).consent_revoked);
-        let unconsented = MsError::InvalidClient {
-            code: "unauthorized_client".into(),
-            description:
-                "AADSTS700016: Application with identifier 'x' was not found in the directory"
-                    .into(),
-        };
-        let verdict = failure("x", &unconsented);
-        assert_eq!(verdict.outcome, "blocked");
-        assert!(verdict.consent_revoked);
-        assert!(verdict.health.contains("AADSTS700016"));
-        assert_eq!(failure("x", &MsError::TenantNotFound).outcome, "blocked");
-        assert_eq!(failure("x", &MsError::Timeout).outcome, "error");
-        assert_eq!(
-            failure("x", &MsError::Throttled { retry_after: None }).outcome,
-            "error"
-        );
-        assert_eq!(
-            failure("x", &MsError::Upstream { status: 500 }).outcome,
-            "error"
-        );
-    }
 }

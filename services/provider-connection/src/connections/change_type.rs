@@ -1,0 +1,84 @@
+//! `PUT /provider-connections/{connection}/connection-type`.
+
+use super::app_changed_values;
+use crate::AppState;
+use crate::auth::{Caller, Capability};
+use crate::authz::{Stop, authorize, settle};
+use crate::credentials;
+use crate::db::models::{Action, Connection, ConnectionType};
+use crate::db::schema::provider_connections as pc;
+use crate::error::ApiError;
+use crate::events::{self, event};
+use crate::ids::ConnectionId;
+use crate::views::{ConnectionView, effective_app, view};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::FieldError;
+use persistence::outbox::wake_after_commit;
+
+/// Needs `manage_dedicated` and the confirmation header. When the effective app changes, consent and
+/// verification start over.
+pub async fn change_type(
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+    target: Result<ConnectionType, FieldError>,
+    confirmation: Option<&str>,
+) -> Result<ConnectionView, ApiError> {
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    wake_after_commit(
+        conn.transaction(async |conn| {
+            settle(run(conn, state, caller, id, target, confirmation).await)
+        })
+        .await,
+    )?
+}
+
+async fn run(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+    target: Result<ConnectionType, FieldError>,
+    confirmation: Option<&str>,
+) -> Result<ConnectionView, Stop> {
+    let (row, gate) = authorize(
+        conn,
+        caller,
+        id,
+        Action::ChangeType,
+        Capability::ManageDedicated,
+    )
+    .await?;
+    let target = gate.valid(conn, target).await?;
+    gate.confirmed(conn, id, confirmation).await?;
+    let credential = credentials::meta(conn, id).await?;
+    let platform = &state.platform_client_id;
+    if row.connection_type == target {
+        gate.allow(conn, Some("unchanged")).await?;
+        return Ok(view(&row, credential.as_ref(), platform));
+    }
+    let before = effective_app(&row, credential.as_ref(), platform).map(|a| a.client_id);
+    let mut updated: Connection = diesel::update(pc::table.find(id))
+        .set((
+            pc::connection_type.eq(target),
+            pc::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Connection::as_returning())
+        .get_result(conn)
+        .await?;
+    let after = effective_app(&updated, credential.as_ref(), platform).map(|a| a.client_id);
+    if before != after {
+        updated = diesel::update(pc::table.find(id))
+            .set(app_changed_values())
+            .returning(Connection::as_returning())
+            .get_result(conn)
+            .await?;
+    }
+    let shown = view(&updated, credential.as_ref(), platform);
+    persistence::outbox::append(conn, &[event(events::CONNECTION_TYPE_CHANGED, id, &shown)])
+        .await?;
+    let reason = format!("{} -> {}", row.connection_type, target);
+    gate.allow(conn, Some(&reason)).await?;
+    Ok(shown)
+}

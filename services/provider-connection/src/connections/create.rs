@@ -1,0 +1,129 @@
+//! `POST /tenants/{tenant}/provider-connections`.
+
+use super::NOT_VERIFIED;
+use crate::AppState;
+use crate::auth::{Caller, Capability};
+use crate::authz::{Gate, Stop, settle};
+use crate::credentials;
+use crate::db::models::{Action, Connection, ConnectionType, CredentialMeta, CredentialSource};
+use crate::db::schema::provider_connections as pc;
+use crate::db::{TenantLock, lock_tenant};
+use crate::error::ApiError;
+use crate::events::{self, event};
+use crate::input::CreateInput;
+use crate::views::{ConnectionView, CredentialEvent, view, views};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::FieldError;
+use persistence::outbox::wake_after_commit;
+
+/// Needs `manage` (plus `manage_dedicated` for a dedicated connection). A new default demotes the previous
+/// default of the tenant and provider under a per-tenant advisory lock, so two concurrent creates cannot both
+/// stay default.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    tenant: &str,
+    input: Result<CreateInput, FieldError>,
+) -> Result<ConnectionView, ApiError> {
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    wake_after_commit(
+        conn.transaction(async |conn| settle(run(conn, state, caller, tenant, input).await))
+            .await,
+    )?
+}
+
+async fn run(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    caller: &Caller,
+    tenant: &str,
+    input: Result<CreateInput, FieldError>,
+) -> Result<ConnectionView, Stop> {
+    let gate = Gate::new(caller, Action::Create, Some(tenant), None);
+    if !caller.reaches_tenant(tenant) {
+        let refusal = ApiError::tenant_not_accessible(tenant);
+        return Err(gate.refuse(conn, "not_accessible", refusal).await);
+    }
+    gate.require(conn, Capability::Manage, "creating a connection")
+        .await?;
+    let input = gate.valid(conn, input).await?;
+    if input.connection_type == ConnectionType::Dedicated {
+        gate.require(
+            conn,
+            Capability::ManageDedicated,
+            "creating a dedicated connection",
+        )
+        .await?;
+    }
+    lock_tenant(conn, TenantLock::Defaults, &caller.workspace_id, tenant).await?;
+    let demoted: Vec<Connection> = if input.is_default {
+        diesel::update(
+            pc::table
+                .filter(pc::workspace_id.eq(&caller.workspace_id))
+                .filter(pc::tenant.eq(tenant))
+                .filter(pc::provider.eq(input.provider))
+                .filter(pc::is_default),
+        )
+        .set((
+            pc::is_default.eq(false),
+            pc::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Connection::as_returning())
+        .get_results(conn)
+        .await?
+    } else {
+        Vec::new()
+    };
+    let legacy = input
+        .dedicated_credential
+        .as_ref()
+        .is_some_and(|c| c.source == CredentialSource::LegacyMigrated);
+    let row: Connection = diesel::insert_into(pc::table)
+        .values((
+            pc::workspace_id.eq(&caller.workspace_id),
+            pc::tenant.eq(tenant),
+            pc::provider.eq(input.provider),
+            pc::entra_tenant_id.eq(&input.entra_tenant_id),
+            pc::display_name.eq(&input.display_name),
+            pc::is_default.eq(input.is_default),
+            pc::connection_type.eq(input.connection_type),
+            pc::health_status.eq(NOT_VERIFIED),
+            pc::migration_review_required.eq(legacy),
+        ))
+        .returning(Connection::as_returning())
+        .get_result(conn)
+        .await?;
+    let mut emitted = Vec::new();
+    let credential = match &input.dedicated_credential {
+        Some(credential) => {
+            credentials::store(conn, &state.secrets, row.id, credential).await?;
+            emitted.push(event(
+                events::CREDENTIAL_STORED,
+                row.id,
+                &CredentialEvent {
+                    connection_id: row.id,
+                    client_id: &credential.client_id,
+                    source: credential.source,
+                    key_id: Some(state.secrets.active_key_id()),
+                },
+            ));
+            Some(CredentialMeta {
+                client_id: credential.client_id.clone(),
+                source: credential.source,
+            })
+        }
+        None => None,
+    };
+    let created = view(&row, credential.as_ref(), &state.platform_client_id);
+    emitted.insert(0, event(events::CONNECTION_CREATED, row.id, &created));
+    let demoted_ids: Vec<_> = demoted.iter().map(|r| r.id).collect();
+    let demoted_credentials = credentials::metas(conn, &demoted_ids).await?;
+    for shown in views(&demoted, &demoted_credentials, &state.platform_client_id) {
+        emitted.push(event(events::CONNECTION_UPDATED, shown.id, &shown));
+    }
+    persistence::outbox::append(conn, &emitted).await?;
+    let reason = (!demoted.is_empty()).then_some("previous_default_demoted");
+    gate.on(row.id).allow(conn, reason).await?;
+    Ok(created)
+}

@@ -1,0 +1,85 @@
+//! `DELETE /provider-connections/{connection}/dedicated-credential`.
+
+use super::app_changed_values;
+use crate::AppState;
+use crate::auth::{Caller, Capability};
+use crate::authz::{Stop, authorize, settle};
+use crate::credentials;
+use crate::db::models::{Action, Connection, ConnectionType};
+use crate::db::schema::provider_connections as pc;
+use crate::error::ApiError;
+use crate::events::{self, event};
+use crate::ids::ConnectionId;
+use crate::views::{CredentialEvent, view};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use persistence::outbox::wake_after_commit;
+
+/// Deletes the dedicated credential: `manage_dedicated` and the confirmation header. On a dedicated connection
+/// this removes its app: consent and verification start over.
+pub async fn delete_credential(
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+    confirmation: Option<&str>,
+) -> Result<(), ApiError> {
+    let mut conn = persistence::db::conn(&state.pool).await?;
+    wake_after_commit(
+        conn.transaction(async |conn| settle(run(conn, state, caller, id, confirmation).await))
+            .await,
+    )?
+}
+
+async fn run(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    caller: &Caller,
+    id: ConnectionId,
+    confirmation: Option<&str>,
+) -> Result<(), Stop> {
+    let (row, gate) = authorize(
+        conn,
+        caller,
+        id,
+        Action::DeleteCredential,
+        Capability::ManageDedicated,
+    )
+    .await?;
+    gate.confirmed(conn, id, confirmation).await?;
+    let Some(deleted) = credentials::delete(conn, id).await? else {
+        let refusal = ApiError::NotFound(format!(
+            "provider connection {id} has no dedicated credential"
+        ));
+        return Err(gate.refuse(conn, "no_credential", refusal).await);
+    };
+    let updated: Connection = if row.connection_type == ConnectionType::Dedicated {
+        diesel::update(pc::table.find(id))
+            .set((
+                app_changed_values(),
+                pc::migration_review_required.eq(false),
+                pc::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Connection::as_returning())
+            .get_result(conn)
+            .await?
+    } else {
+        row
+    };
+    let shown = view(&updated, None, &state.platform_client_id);
+    let removed = CredentialEvent {
+        connection_id: id,
+        client_id: &deleted.client_id,
+        source: deleted.source,
+        key_id: None,
+    };
+    persistence::outbox::append(
+        conn,
+        &[
+            event(events::CREDENTIAL_DELETED, id, &removed),
+            event(events::CONNECTION_UPDATED, id, &shown),
+        ],
+    )
+    .await?;
+    gate.allow(conn, None).await?;
+    Ok(())
+}
