@@ -19,7 +19,7 @@ SHARED = {
     "bus.exchange": "Durable topic exchange events are published to; routing key = event type.",
     "bus.relay_enabled": "Run the outbox relay in this process (one replica at a time holds the relay lock).",
     "bus.batch_size": "Outbox events published per round trip of publisher confirms.",
-    "bus.poll_interval_ms": "Fallback wake-up of the relay when no NOTIFY arrives.",
+    "bus.poll_interval_ms": "Longest wait of the relay's adaptive poll for rows other replicas commit (this process's own commits wake it at once); an idle service polls about once per interval.",
     "bus.connect_timeout_ms": "Broker TCP + AMQP handshake timeout before backing off.",
     "bus.confirm_timeout_ms": "Wait for a publisher confirm before treating the connection as lost.",
     "bus.max_backoff_ms": "Longest pause between broker reconnection attempts (backoff doubles up to it).",

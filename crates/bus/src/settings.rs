@@ -13,7 +13,7 @@ pub struct BusSettings {
     pub relay_enabled: bool,
     /// Events published per round trip of confirms.
     pub batch_size: i64,
-    /// Fallback wake-up when no NOTIFY arrives (another replica's writes, a missed notification).
+    /// Longest wait of the adaptive poll for rows other replicas commit (this process's commits wake it at once).
     pub poll_interval_ms: u64,
     /// How long to wait for the broker's TCP + AMQP handshake before backing off.
     pub connect_timeout_ms: u64,

@@ -48,29 +48,41 @@ impl TestDatabase {
     }
 }
 
-/// The template for `prefix` in this test run, created and migrated by the first test of the process that
-/// asks; concurrent test processes (one per test binary) share it through an advisory lock in
-/// `persistence::db::ensure_template`. The run id (`TEST_RUN_ID`, set by `deploy/local/test.sh`; else this
-/// process) keeps an earlier run's template, migrated by older code, from being reused.
+/// The template for `prefix` in this test run, created and migrated by the first test that asks;
+/// concurrent test processes (one per test binary, or one per test under nextest) share it through an
+/// advisory lock in `persistence::db::ensure_template`. The run id (`TEST_RUN_ID`, set by
+/// `deploy/local/test.sh`; else a hash of this test binary's path and build time) keeps a template migrated
+/// by older code from being reused.
 fn template(prefix: &str, migrations: &'static EmbeddedMigrations) -> String {
     static TEMPLATES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     let templates = TEMPLATES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut known = templates
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner());
+    let mut known = templates.lock().unwrap_or_else(|poison| poison.into_inner());
     if let Some(url) = known.get(prefix) {
         return url.clone();
     }
     let run = std::env::var("TEST_RUN_ID")
         .ok()
         .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()))
-        .unwrap_or_else(|| format!("p{}", std::process::id()));
+        .unwrap_or_else(this_build);
     let url = format!("{}/{prefix}_tpl_{}", server_url(), run.to_ascii_lowercase());
     let target = url.clone();
     run_blocking(async move { persistence::db::ensure_template(&target, migrations).await })
         .expect("test template database migrated");
     known.insert(prefix.to_owned(), url.clone());
     url
+}
+
+/// `b` + a hash of this executable's path and modification time: the same for every process of one build.
+fn this_build() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    if let Ok(exe) = std::env::current_exe() {
+        exe.hash(&mut hasher);
+        if let Ok(modified) = std::fs::metadata(&exe).and_then(|m| m.modified()) {
+            modified.hash(&mut hasher);
+        }
+    }
+    format!("b{:x}", hasher.finish())
 }
 
 /// Runs `work` to completion on a runtime of its own: callers may be inside a test's runtime, which cannot
