@@ -56,7 +56,9 @@ impl TestDatabase {
 fn template(prefix: &str, migrations: &'static EmbeddedMigrations) -> String {
     static TEMPLATES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     let templates = TEMPLATES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut known = templates.lock().unwrap_or_else(|poison| poison.into_inner());
+    let mut known = templates
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     if let Some(url) = known.get(prefix) {
         return url.clone();
     }
