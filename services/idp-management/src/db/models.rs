@@ -112,3 +112,27 @@ impl Provider {
         self.client_secret_ciphertext.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use persistence::TextEnum;
+
+    fn check_of<T: TextEnum>(column: &str) -> String {
+        let values: Vec<String> = T::NAMES.iter().map(|v| format!("'{v}'")).collect();
+        format!("CHECK ({column} IN ({}))", values.join(", "))
+    }
+
+    #[test]
+    fn every_enum_matches_its_columns_check_constraint() {
+        let migration =
+            include_str!("../../migrations/2026-12-01-000400_fixed_value_checks/up.sql");
+        for check in [
+            check_of::<IdpType>("idp_type"),
+            check_of::<Status>("status"),
+            check_of::<Visibility>("visibility"),
+        ] {
+            assert!(migration.contains(&check), "{check} not in the migration");
+        }
+    }
+}
