@@ -6,6 +6,7 @@
 pub mod publisher;
 pub mod relay;
 pub mod settings;
+pub mod topology;
 
 pub use relay::{Relay, RelayStatus};
 pub use settings::BusSettings;

@@ -1,9 +1,10 @@
 //! A confirmed publisher on one AMQP channel.
 
 use crate::BusSettings;
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
-use lapin::types::{FieldTable, ShortString};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
+use lapin::Confirmation;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::types::ShortString;
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use persistence::outbox::Pending;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,24 +15,15 @@ pub enum PublishError {
     Timeout(std::time::Duration),
     #[error("broker refused event {0}")]
     Nacked(uuid::Uuid),
+    /// Published `mandatory` and routed nowhere: no stream and no queue is bound for it. Not delivered.
+    #[error("event {0} is routed to no queue (no stream or subscriber queue bound for its type)")]
+    Unroutable(uuid::Uuid),
     #[error("event could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
 }
 
-/// Declares the bus's durable topic exchange (idempotent).
-pub async fn declare_exchange(channel: &Channel, exchange: &str) -> Result<(), lapin::Error> {
-    channel
-        .exchange_declare(
-            ShortString::from(exchange),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..ExchangeDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-}
+/// Declares the bus's durable topic exchange (idempotent); kept here for existing callers.
+pub use crate::topology::declare_exchange;
 
 /// One connection and one confirm-mode channel, publishing to the bus exchange.
 pub struct Publisher {
@@ -48,11 +40,11 @@ impl Publisher {
         let setup = async {
             let properties = ConnectionProperties::default().with_connection_name(name.into());
             let connection = Connection::connect(&settings.url, properties).await?;
+            crate::topology::declare(&connection, settings).await?;
             let channel = connection.create_channel().await?;
             channel
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
-            declare_exchange(&channel, &settings.exchange).await?;
             Ok::<_, PublishError>((connection, channel))
         };
         let (connection, channel) = tokio::time::timeout(timeout, setup)
@@ -89,6 +81,11 @@ impl Publisher {
         let mut acked = Vec::with_capacity(confirms.len());
         for (seq, id, confirm) in confirms {
             match tokio::time::timeout(self.confirm_timeout, confirm).await {
+                // Acked with the message handed back: mandatory and unroutable, so nobody has it.
+                Ok(Ok(Confirmation::Ack(Some(_)))) => {
+                    metrics::counter!("outbox_unroutable_total").increment(1);
+                    return (acked, Some(PublishError::Unroutable(id)));
+                }
                 Ok(Ok(confirmation)) if confirmation.is_ack() => acked.push(seq),
                 Ok(Ok(_)) => return (acked, Some(PublishError::Nacked(id))),
                 Ok(Err(err)) => return (acked, Some(err.into())),
@@ -112,7 +109,11 @@ impl Publisher {
             .basic_publish(
                 self.exchange.clone(),
                 ShortString::from(event.event_type.as_str()),
-                BasicPublishOptions::default(),
+                // Mandatory: an event routed nowhere comes back instead of vanishing.
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..BasicPublishOptions::default()
+                },
                 &payload,
                 properties,
             )

@@ -23,9 +23,21 @@ pub struct BusSettings {
     pub max_backoff_ms: u64,
     /// Delivered outbox rows older than this are purged.
     pub retention_hours: i64,
+    /// Keep every event in the RabbitMQ stream `<exchange>.stream` (bound to all routing keys), so subscribers
+    /// can start from the first retained event, an offset or a time, and nothing published is unroutable.
+    pub stream_enabled: bool,
+    /// The stream's age limit, in RabbitMQ's `x-max-age` units (`7D`, `36h`, `90m`, `1Y`).
+    pub stream_max_age: String,
+    /// The stream's size limit, in bytes (`x-max-length-bytes`); whichever limit is reached first applies.
+    pub stream_max_length_bytes: i64,
 }
 
 impl BusSettings {
+    /// The stream every event of this exchange is kept in.
+    pub fn stream_name(&self) -> String {
+        stream_name(&self.exchange)
+    }
+
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_interval_ms)
     }
@@ -38,4 +50,9 @@ impl BusSettings {
     pub fn max_backoff(&self) -> Duration {
         Duration::from_millis(self.max_backoff_ms)
     }
+}
+
+/// The stream of `exchange`: `<exchange>.stream`.
+pub fn stream_name(exchange: &str) -> String {
+    format!("{exchange}.stream")
 }

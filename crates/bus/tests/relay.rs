@@ -38,6 +38,9 @@ impl Bed {
             confirm_timeout_ms: 2000,
             max_backoff_ms: 500,
             retention_hours: 168,
+            stream_enabled: true,
+            stream_max_age: "1h".to_owned(),
+            stream_max_length_bytes: 10_000_000,
         };
         Self {
             database,
@@ -375,4 +378,133 @@ async fn a_half_open_broker_link_is_abandoned_and_publishing_resumes_within_fift
         .await
         .expect("the relay stops within its bounds even after a half-open link")
         .unwrap();
+}
+
+/// Reads `n` events from the exchange's stream, starting at `offset` (`first`, `last`, `next`, or a number).
+async fn read_stream(exchange: &str, offset: lapin::types::AMQPValue, n: usize) -> Vec<String> {
+    use futures_util::StreamExt;
+    use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
+    use lapin::types::FieldTable;
+    let connection = lapin::Connection::connect(
+        &test_support::amqp_url(),
+        lapin::ConnectionProperties::default(),
+    )
+    .await
+    .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    // Streams are read with manual acks and a bounded prefetch.
+    channel
+        .basic_qos(100, BasicQosOptions::default())
+        .await
+        .unwrap();
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-stream-offset".into(), offset);
+    let mut consumer = channel
+        .basic_consume(
+            bus::settings::stream_name(exchange).as_str().into(),
+            "stream-reader".into(),
+            BasicConsumeOptions::default(),
+            arguments,
+        )
+        .await
+        .unwrap();
+    let mut subjects = Vec::new();
+    while subjects.len() < n {
+        let delivery = tokio::time::timeout(Duration::from_secs(5), consumer.next())
+            .await
+            .expect("stream delivers")
+            .unwrap()
+            .unwrap();
+        let event: serde_json::Value = serde_json::from_slice(&delivery.data).unwrap();
+        subjects.push(event["subject"].as_str().unwrap().to_owned());
+        delivery.ack(BasicAckOptions::default()).await.unwrap();
+    }
+    let _ = connection.close(200, "done".into()).await;
+    subjects
+}
+
+async fn delivered(conn: &mut AsyncPgConnection) -> (i64, i64) {
+    #[derive(diesel::QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        done: i64,
+    }
+    let counts: Counts =
+        diesel::sql_query("SELECT count(*) AS total, count(delivered_at) AS done FROM outbox")
+            .get_result(conn)
+            .await
+            .unwrap();
+    (counts.total, counts.done)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_published_with_no_subscriber_are_kept_by_the_stream_and_read_back() {
+    let bed = Bed::new(200).await;
+    let (relay, _) = bed.relay("relay_stream", bed.settings.clone());
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(relay.run(stop.clone()));
+    let mut writer = bed.conn().await;
+    for n in 0..3 {
+        bed.write(&mut writer, &format!("kept-{n}")).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while delivered(&mut writer).await != (3, 3) {
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {:?}",
+            delivered(&mut writer).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Nobody was subscribed; a late subscriber reads them from the first retained event, in order.
+    let first = lapin::types::AMQPValue::LongString("first".into());
+    assert_eq!(
+        read_stream(&bed.exchange, first, 3).await,
+        ["kept-0", "kept-1", "kept-2"]
+    );
+    // ... or from an offset.
+    let offset = lapin::types::AMQPValue::LongLongInt(1);
+    assert_eq!(
+        read_stream(&bed.exchange, offset, 2).await,
+        ["kept-1", "kept-2"]
+    );
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_routed_nowhere_is_not_marked_delivered_and_goes_out_once_a_queue_is_bound() {
+    let mut bed = Bed::new(200).await;
+    bed.settings.stream_enabled = false;
+    let (relay, _) = bed.relay("relay_unroutable", bed.settings.clone());
+    let status = relay.status();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(relay.run(stop.clone()));
+    let mut writer = bed.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(status.leader() && status.broker_connected()) {
+        assert!(Instant::now() < deadline, "relay never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bed.write(&mut writer, "nowhere").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        delivered(&mut writer).await,
+        (1, 0),
+        "acknowledged by the broker, yet routed nowhere: kept"
+    );
+    let mut subscriber = Subscriber::bind(&bed.exchange).await;
+    assert_eq!(
+        next_subject(&mut subscriber, Duration::from_secs(5)).await,
+        "nowhere"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while delivered(&mut writer).await != (1, 1) {
+        assert!(Instant::now() < deadline, "never marked delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    task.await.unwrap();
 }

@@ -213,6 +213,9 @@ mod tests {
         confirm_timeout_ms = 1
         max_backoff_ms = 1
         retention_hours = 1
+        stream_enabled = false
+        stream_max_age = "1h"
+        stream_max_length_bytes = 1
         [log]
         level = "info"
         format = "json"

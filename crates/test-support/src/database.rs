@@ -137,6 +137,13 @@ async fn delete_exchange(exchange: &str) {
         let _ = channel
             .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
             .await;
+        // The relay's event stream for this exchange (bus::settings::stream_name).
+        let _ = channel
+            .queue_delete(
+                bus::settings::stream_name(exchange).as_str().into(),
+                lapin::options::QueueDeleteOptions::default(),
+            )
+            .await;
     }
     let _ = connection.close(200, "test done".into()).await;
 }
