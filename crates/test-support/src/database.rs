@@ -126,7 +126,8 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn delete_exchange(exchange: &str) {
+/// Deletes a test's exchange and its event stream (best effort).
+pub async fn delete_exchange(exchange: &str) {
     let Ok(connection) =
         lapin::Connection::connect(&crate::amqp_url(), lapin::ConnectionProperties::default())
             .await

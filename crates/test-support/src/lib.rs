@@ -12,7 +12,7 @@ pub mod settings;
 
 pub use app::Spawned;
 pub use broker::{BrokerProxy, Received, Subscriber};
-pub use database::TestDatabase;
+pub use database::{TestDatabase, delete_exchange};
 
 /// The local broker every test talks to (override with `TEST_AMQP_URL`).
 pub fn amqp_url() -> String {

@@ -186,17 +186,7 @@ impl Drop for Exchange {
             else {
                 return;
             };
-            runtime.block_on(async move {
-                let properties = lapin::ConnectionProperties::default();
-                if let Ok(connection) =
-                    lapin::Connection::connect(&test_support::amqp_url(), properties).await
-                    && let Ok(channel) = connection.create_channel().await
-                {
-                    let options = lapin::options::ExchangeDeleteOptions::default();
-                    let _ = channel.exchange_delete(name.as_str().into(), options).await;
-                    let _ = connection.close(200, "done".into()).await;
-                }
-            });
+            runtime.block_on(test_support::delete_exchange(&name));
         })
         .join();
     }
