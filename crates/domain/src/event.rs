@@ -20,6 +20,19 @@ pub struct CloudEvent {
     pub time: String,
     pub datacontenttype: String,
     pub data: serde_json::Value,
+    /// Extension attribute: who acted (`key:<name>`, `sub:<token subject>`, `connector:b2c`,
+    /// `worker:verification`, `system:<what>`). Absent where the publisher does not set it yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Extension attribute: the subject's version after this change, +1 per change of the subject, so a
+    /// subscriber can tell a gap or a reordering from normal traffic. Absent where the publisher does not set it
+    /// yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subjectversion: Option<i64>,
+    /// Extension attribute (CloudEvents distributed tracing): the W3C trace context of the request that made
+    /// the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl CloudEvent {
@@ -63,6 +76,9 @@ impl CloudEvent {
             time: time.to_rfc3339_opts(SecondsFormat::Micros, true),
             datacontenttype: "application/json".to_owned(),
             data,
+            actor: None,
+            subjectversion: None,
+            traceparent: None,
         }
     }
 }
