@@ -341,6 +341,14 @@ impl ServiceProcess {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// Kills the process at once (SIGKILL: no drain, no goodbye to the database or the broker); the fault suite
+    /// (tests/faults) uses it.
+    #[allow(dead_code)]
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Waits for the exit, up to `bound`; `None` if still running then.
     pub async fn wait_exit(&mut self, bound: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + bound;
