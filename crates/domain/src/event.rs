@@ -33,6 +33,11 @@ pub struct CloudEvent {
     /// the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// Extension attribute on `*.updated` events: what changed, as a JSON string (extension values cannot be
+    /// objects): `{"<field>":{"before":..,"after":..}}`, only the fields that changed. `data` stays the resource
+    /// after the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
 }
 
 impl CloudEvent {
@@ -79,6 +84,7 @@ impl CloudEvent {
             actor: None,
             subjectversion: None,
             traceparent: None,
+            changes: None,
         }
     }
 }

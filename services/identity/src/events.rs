@@ -1,9 +1,14 @@
 //! The identity service's events: CloudEvents whose `data` is the resource as the API shows it, written to the
 //! outbox by the use cases in the change's transaction. Their catalogue is `specs/events.asyncapi.yaml`.
 
+use std::collections::{BTreeSet, HashMap};
+
+use crate::context::Ctx;
 use crate::db::models::Assignment;
 use domain::CloudEvent;
 use serde::Serialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
 
 pub const SOURCE: &str = "/identity";
 
@@ -22,9 +27,55 @@ pub const PERMISSION_DELETED: &str = "identity.permission.deleted.v1";
 pub const ASSIGNMENT_GRANTED: &str = "identity.assignment.granted.v1";
 pub const ASSIGNMENT_REVOKED: &str = "identity.assignment.revoked.v1";
 
-/// An event of this service about `subject` carrying `data`.
-pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data)
+/// An event of this service about `subject` carrying `data`, stamped with the change's actor and trace and the
+/// subject's version after the change.
+pub fn event(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: impl ToString,
+    data: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    let mut event = CloudEvent::of(SOURCE, event_type, subject, data);
+    event.actor = Some(ctx.actor().to_owned());
+    event.subjectversion = Some(version);
+    event.traceparent = ctx.traceparent().map(str::to_owned);
+    event
+}
+
+/// An `*.updated.v1` event: `after` as its data, and what changed since `before` as its `changes`.
+pub fn updated(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: impl ToString,
+    before: &impl Serialize,
+    after: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    let mut out = event(ctx, event_type, subject, after, version);
+    let before = serde_json::to_value(before).unwrap_or(Value::Null);
+    out.changes = Some(changes(&before, &out.data).to_string());
+    out
+}
+
+/// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (the
+/// `updated` timestamp is not a change of its own).
+pub fn changes(before: &Value, after: &Value) -> Value {
+    let mut diff = Map::new();
+    if let (Value::Object(before), Value::Object(after)) = (before, after) {
+        let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        for name in names {
+            if name == "updated" {
+                continue;
+            }
+            let old = before.get(name).unwrap_or(&Value::Null);
+            let new = after.get(name).unwrap_or(&Value::Null);
+            if old != new {
+                diff.insert(name.clone(), json!({ "before": old, "after": new }));
+            }
+        }
+    }
+    Value::Object(diff)
 }
 
 /// An assignment's subject: the user, so one person's grants and revocations keep their order.
@@ -32,14 +83,28 @@ pub fn assignment_subject(assignment: &Assignment) -> String {
     assignment.userid.to_string()
 }
 
-/// The events of a cascading delete: one `revoked` per assignment removed first, then the deletion itself.
-pub fn cascade(revoked: &[Assignment], deleted: CloudEvent) -> Vec<CloudEvent> {
+/// The `revoked` events of a cascading delete, in `revoked` order. `after` holds each user's version after the
+/// cascade (bumped once per revoked assignment), so a user's events carry its consecutive versions up to it.
+pub fn cascade(ctx: &Ctx, revoked: &[Assignment], after: &HashMap<Uuid, i64>) -> Vec<CloudEvent> {
+    let mut next: HashMap<Uuid, i64> = HashMap::new();
+    for a in revoked {
+        *next.entry(a.userid).or_insert(0) += 1;
+    }
+    for (user, count) in &mut next {
+        *count = after.get(user).copied().unwrap_or(*count) - *count;
+    }
     revoked
         .iter()
-        .map(|a| event(ASSIGNMENT_REVOKED, assignment_subject(a), a))
-        .chain(std::iter::once(deleted))
+        .map(|a| {
+            let version = next.entry(a.userid).or_insert(0);
+            *version += 1;
+            event(ctx, ASSIGNMENT_REVOKED, assignment_subject(a), a, *version)
+        })
         .collect()
 }
+
+/// Appends events to the shared outbox in the change's transaction.
+pub use persistence::outbox::append;
 
 /// Every event type this service publishes (the catalogue test checks each is documented).
 pub const ALL: &[&str] = &[
@@ -61,6 +126,19 @@ pub const ALL: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_name_only_the_changed_fields() {
+        let before = json!({"id": 1, "name": "a", "updated": "t1", "localid": null});
+        let after = json!({"id": 1, "name": "b", "updated": "t2", "localid": "L"});
+        assert_eq!(
+            changes(&before, &after),
+            json!({"name": {"before": "a", "after": "b"}, "localid": {"before": null, "after": "L"}})
+        );
+        assert_eq!(changes(&after, &after), json!({}));
+    }
+
     #[test]
     fn every_event_type_is_in_the_asyncapi_catalogue() {
         test_support::assert_catalogued(super::ALL);

@@ -6,6 +6,7 @@
 //! the integration tests start the service the same way.
 
 pub mod connectors;
+pub mod context;
 pub mod db;
 pub mod directory;
 pub mod error;
@@ -59,6 +60,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         connectors: settings.connectors.clone(),
     });
     let keys = web::Data::new(ApiKeys::new(settings.auth.function_keys.clone()));
+    let key_positions = web::Data::new(context::FunctionKeys::new(&settings.auth.function_keys));
     let connector_auth = web::Data::new(connectors::auth::ConnectorAuth::new(
         &settings.auth.function_keys,
         &settings.connectors,
@@ -69,6 +71,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         move |cfg: &mut web::ServiceConfig| {
             cfg.app_data(state.clone())
                 .app_data(keys.clone())
+                .app_data(key_positions.clone())
                 .app_data(connector_auth.clone());
             routes::configure(cfg);
         },

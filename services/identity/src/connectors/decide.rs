@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::provisioning::{self, Grants, Refusal};
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::input::connector::{SignUp, SignedIn};
 use crate::settings::ConnectorSettings;
@@ -70,8 +71,13 @@ pub enum TokenOutcome {
 }
 
 /// Token step: provision the person, then return their authorization claims.
-pub async fn token(settings: &ConnectorSettings, pool: &Pool, who: &SignedIn) -> TokenOutcome {
-    match provisioning::provision(pool, who).await {
+pub async fn token(
+    settings: &ConnectorSettings,
+    pool: &Pool,
+    ctx: &Ctx,
+    who: &SignedIn,
+) -> TokenOutcome {
+    match provisioning::provision(pool, ctx, who).await {
         Ok(Ok((_, grants))) => TokenOutcome::Continue(claims(settings, &grants)),
         Ok(Err(Refusal::EmailTaken)) => {
             let id = Uuid::new_v4();

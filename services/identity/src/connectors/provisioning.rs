@@ -12,6 +12,7 @@ use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
+use crate::context::Ctx;
 use crate::db::models::User;
 use crate::db::schema::{group_user_permissions as gup, permissions, users};
 use crate::error::ApiError;
@@ -41,6 +42,7 @@ pub async fn oid_by_email(pool: &Pool, email: &Email) -> Result<Option<Uuid>, Ap
 /// create it once: the loser's `ON CONFLICT DO NOTHING` waits for the winner and then reads its row.
 pub async fn create_if_absent(
     pool: &Pool,
+    ctx: &Ctx,
     oid: Uuid,
     input: UserInput,
 ) -> Result<(Uuid, bool), ApiError> {
@@ -56,14 +58,15 @@ pub async fn create_if_absent(
                     users::country.eq(&input.country),
                 ))
                 .on_conflict_do_nothing()
-                .returning(User::as_returning())
-                .get_result(conn)
+                .returning((User::as_returning(), users::version))
+                .get_result::<(User, i64)>(conn)
                 .await
                 .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::USER_CREATED, row.oid, row)]).await?;
+            if let Some((row, version)) = &row {
+                let created = event(ctx, events::USER_CREATED, row.oid, row, *version);
+                events::append(conn, &[created]).await?;
             }
-            Ok(row)
+            Ok(row.map(|(row, _)| row))
         })
         .await,
     )?;
@@ -123,6 +126,7 @@ impl From<DbError> for TxError {
 /// step's claims differ, then reads their grants. One transaction; at most five statements.
 pub async fn provision(
     pool: &Pool,
+    ctx: &Ctx,
     who: &SignedIn,
 ) -> Result<Result<(User, Grants), Refusal>, ApiError> {
     let mut conn = conn(pool).await?;
@@ -150,14 +154,14 @@ pub async fn provision(
                         ))
                         .on_conflict(users::oid)
                         .do_nothing()
-                        .returning(User::as_returning())
-                        .get_result(conn)
+                        .returning((User::as_returning(), users::version))
+                        .get_result::<(User, i64)>(conn)
                         .await
                         .optional();
                     match inserted? {
-                        Some(row) => {
-                            outbox::append(conn, &[event(events::USER_CREATED, row.oid, &row)])
-                                .await?;
+                        Some((row, version)) => {
+                            let created = event(ctx, events::USER_CREATED, row.oid, &row, version);
+                            events::append(conn, &[created]).await?;
                             row
                         }
                         // A concurrent sign-in of the same person created it first: read theirs.
@@ -185,19 +189,27 @@ pub async fn provision(
                     {
                         current
                     } else {
-                        let updated = diesel::update(users::table.find(who.oid))
+                        let (updated, version) = diesel::update(users::table.find(who.oid))
                             .set((
                                 users::email.eq(&email),
                                 users::firstname.eq(&firstname),
                                 users::lastname.eq(&lastname),
                                 users::country.eq(&country),
                                 users::updated.eq(diesel::dsl::now),
+                                users::version.eq(users::version + 1),
                             ))
-                            .returning(User::as_returning())
-                            .get_result(conn)
+                            .returning((User::as_returning(), users::version))
+                            .get_result::<(User, i64)>(conn)
                             .await?;
-                        outbox::append(conn, &[event(events::USER_UPDATED, updated.oid, &updated)])
-                            .await?;
+                        let emitted = events::updated(
+                            ctx,
+                            events::USER_UPDATED,
+                            updated.oid,
+                            &current,
+                            &updated,
+                            version,
+                        );
+                        events::append(conn, &[emitted]).await?;
                         updated
                     }
                 }

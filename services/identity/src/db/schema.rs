@@ -18,6 +18,7 @@ diesel::table! {
         localid -> Nullable<Text>,
         created -> Timestamptz,
         updated -> Timestamptz,
+        version -> Int8,
     }
 }
 
@@ -27,6 +28,7 @@ diesel::table! {
         name -> Text,
         created -> Timestamptz,
         updated -> Timestamptz,
+        version -> Int8,
     }
 }
 
@@ -36,6 +38,7 @@ diesel::table! {
         name -> Text,
         created -> Timestamptz,
         updated -> Timestamptz,
+        version -> Int8,
     }
 }
 
@@ -48,6 +51,7 @@ diesel::table! {
         country -> Nullable<Text>,
         created -> Timestamptz,
         updated -> Timestamptz,
+        version -> Int8,
     }
 }
 

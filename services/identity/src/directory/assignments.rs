@@ -1,8 +1,10 @@
 //! Assignments (a permission a user holds within a group): read, grant idempotently, revoke; each change with
 //! its event, whose subject is the user so one person's grants and revocations keep their order.
 
+use super::TxError;
+use crate::context::Ctx;
 use crate::db::models::Assignment;
-use crate::db::schema::group_user_permissions as gup;
+use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
 use crate::events::{self, event};
 use diesel::prelude::*;
@@ -52,8 +54,8 @@ pub enum Granted {
 }
 
 /// Grants idempotently: the insert skips an existing row, and a missing user, group or permission surfaces as
-/// its foreign key, answered 404 naming which.
-pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
+/// its foreign key, answered 404 naming which. A new grant bumps the user's version (its event's subject).
+pub async fn grant(pool: &Pool, ctx: &Ctx, key: Key) -> Result<Granted, ApiError> {
     let mut conn = conn(pool).await?;
     let outcome = outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
@@ -69,8 +71,10 @@ pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
                 .await
                 .optional()?;
             if let Some(row) = created {
+                let version = bump_user(conn, key.userid).await?;
                 let subject = events::assignment_subject(&row);
-                outbox::append(conn, &[event(events::ASSIGNMENT_GRANTED, subject, &row)]).await?;
+                let emitted = event(ctx, events::ASSIGNMENT_GRANTED, subject, &row, version);
+                events::append(conn, &[emitted]).await?;
                 return Ok(Granted::Created(row));
             }
             let existing = find(key)
@@ -92,10 +96,19 @@ pub async fn grant(pool: &Pool, key: Key) -> Result<Granted, ApiError> {
     })
 }
 
-pub async fn revoke(pool: &Pool, key: Key) -> Result<(), ApiError> {
+/// Revokes: bumps the user's version first (taking the user's row lock before the assignment's, the order
+/// `users::delete` and `groups::delete` take them), then deletes; nothing to delete rolls the bump back.
+pub async fn revoke(pool: &Pool, ctx: &Ctx, key: Key) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
-    outbox::wake_after_commit(
-        conn.transaction::<_, DbError, _>(async |conn| {
+    let outcome = outbox::wake_after_commit(
+        conn.transaction::<_, TxError, _>(async |conn| {
+            let version = diesel::update(users::table.find(key.userid))
+                .set(users::version.eq(users::version + 1))
+                .returning(users::version)
+                .get_result::<i64>(conn)
+                .await
+                .optional()?
+                .ok_or(TxError::Absent)?;
             let row = diesel::delete(
                 gup::table
                     .filter(gup::userid.eq(key.userid))
@@ -105,15 +118,30 @@ pub async fn revoke(pool: &Pool, key: Key) -> Result<(), ApiError> {
             .returning(Assignment::as_returning())
             .get_result(conn)
             .await
-            .optional()?;
-            if let Some(row) = &row {
-                let subject = events::assignment_subject(row);
-                outbox::append(conn, &[event(events::ASSIGNMENT_REVOKED, subject, row)]).await?;
-            }
-            Ok(row)
+            .optional()?
+            .ok_or(TxError::Absent)?;
+            let subject = events::assignment_subject(&row);
+            let emitted = event(ctx, events::ASSIGNMENT_REVOKED, subject, &row, version);
+            events::append(conn, &[emitted]).await?;
+            Ok(())
         })
         .await,
-    )?
-    .map(|_| ())
-    .ok_or_else(not_assigned)
+    );
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(TxError::Absent) => Err(not_assigned()),
+        Err(TxError::Db(err)) => Err(err.into()),
+    }
+}
+
+/// The user's version after one more change.
+async fn bump_user(
+    conn: &mut diesel_async::AsyncPgConnection,
+    userid: Uuid,
+) -> diesel::QueryResult<i64> {
+    diesel::update(users::table.find(userid))
+        .set(users::version.eq(users::version + 1))
+        .returning(users::version)
+        .get_result(conn)
+        .await
 }

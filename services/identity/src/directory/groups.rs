@@ -1,5 +1,6 @@
 //! Groups: create, update, delete with their assignments, and the reads by id, name, local id, type and member.
 
+use crate::context::Ctx;
 use crate::db::models::{Assignment, Group};
 use crate::db::schema::{group_user_permissions as gup, groups, grouptypes, users};
 use crate::error::ApiError;
@@ -114,80 +115,111 @@ pub async fn id_by_name(pool: &Pool, name: &str) -> Result<Uuid, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no group is named {name:?}")))
 }
 
-pub async fn create(pool: &Pool, input: GroupInput) -> Result<Group, ApiError> {
+pub async fn create(pool: &Pool, ctx: &Ctx, input: GroupInput) -> Result<Group, ApiError> {
     let mut conn = conn(pool).await?;
     Ok(outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::insert_into(groups::table)
+            let (row, version) = diesel::insert_into(groups::table)
                 .values((
                     groups::id.eq(Uuid::now_v7()),
                     groups::name.eq(&input.name),
                     groups::typeid.eq(input.typeid),
                     groups::localid.eq(&input.localid),
                 ))
-                .returning(Group::as_returning())
-                .get_result(conn)
+                .returning((Group::as_returning(), groups::version))
+                .get_result::<(Group, i64)>(conn)
                 .await?;
-            outbox::append(conn, &[event(events::GROUP_CREATED, row.id, &row)]).await?;
+            events::append(
+                conn,
+                &[event(ctx, events::GROUP_CREATED, row.id, &row, version)],
+            )
+            .await?;
             Ok(row)
         })
         .await,
     )?)
 }
 
-pub async fn update(pool: &Pool, id: Uuid, input: GroupInput) -> Result<Group, ApiError> {
+/// Locks the group as it is (the `changes` of the event), then updates it and bumps its version.
+pub async fn update(
+    pool: &Pool,
+    ctx: &Ctx,
+    id: Uuid,
+    input: GroupInput,
+) -> Result<Group, ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::update(groups::table.find(id))
+            let before = groups::table
+                .find(id)
+                .select(Group::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(before) = before else {
+                return Ok(None);
+            };
+            let (row, version) = diesel::update(groups::table.find(id))
                 .set((
                     groups::name.eq(&input.name),
                     groups::typeid.eq(input.typeid),
                     groups::localid.eq(&input.localid),
                     groups::updated.eq(diesel::dsl::now),
+                    groups::version.eq(groups::version + 1),
                 ))
-                .returning(Group::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::GROUP_UPDATED, row.id, row)]).await?;
-            }
-            Ok(row)
+                .returning((Group::as_returning(), groups::version))
+                .get_result::<(Group, i64)>(conn)
+                .await?;
+            let emitted =
+                events::updated(ctx, events::GROUP_UPDATED, row.id, &before, &row, version);
+            events::append(conn, &[emitted]).await?;
+            Ok(Some(row))
         })
         .await,
     )?
     .ok_or_else(|| ApiError::not_found("group", id))
 }
 
-/// Deletes the group and, first, its assignments, each with its own `revoked` event.
+/// Deletes the group and, first, its assignments, each with its own `revoked` event carrying its user's next
+/// version (each member's version is bumped by its number of revoked assignments).
 ///
-/// The group row is locked first so no assignment can be added between the two deletes (an insert's foreign-key
-/// check needs a lock the `FOR UPDATE` holds).
-pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
+/// Locks, in the order every write takes them (subject row before assignment rows): the group first, so no
+/// assignment can be added between the statements (an insert's foreign-key check needs a lock the `FOR UPDATE`
+/// holds); then its members, as a revocation (which bumps its user before deleting) and a user deletion do.
+pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
             let locked = groups::table
                 .find(id)
-                .select(groups::id)
+                .select(groups::version)
                 .for_update()
-                .first::<Uuid>(conn)
+                .first::<i64>(conn)
                 .await
                 .optional()?;
-            if locked.is_none() {
+            let Some(version) = locked else {
                 return Ok(None);
-            }
+            };
+            let members = gup::table.filter(gup::groupid.eq(id)).select(gup::userid);
+            users::table
+                .filter(users::oid.eq_any(members))
+                .select(users::oid)
+                .for_no_key_update()
+                .load::<Uuid>(conn)
+                .await?;
             let revoked = diesel::delete(gup::table.filter(gup::groupid.eq(id)))
                 .returning(Assignment::as_returning())
                 .get_results(conn)
                 .await?;
+            let after = super::bump_users(conn, &revoked).await?;
             let row = diesel::delete(groups::table.find(id))
                 .returning(Group::as_returning())
                 .get_result(conn)
                 .await?;
-            let emitted = events::cascade(&revoked, event(events::GROUP_DELETED, row.id, &row));
-            outbox::append(conn, &emitted).await?;
+            let mut emitted = events::cascade(ctx, &revoked, &after);
+            emitted.push(event(ctx, events::GROUP_DELETED, row.id, &row, version + 1));
+            events::append(conn, &emitted).await?;
             Ok(Some(row))
         })
         .await,

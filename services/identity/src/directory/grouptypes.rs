@@ -1,6 +1,7 @@
 //! Group types: create, update, and delete while no group uses the type.
 
 use super::on_conflict;
+use crate::context::Ctx;
 use crate::db::models::GroupType;
 use crate::db::schema::grouptypes;
 use crate::error::ApiError;
@@ -36,39 +37,66 @@ pub async fn get(pool: &Pool, id: i32) -> Result<GroupType, ApiError> {
         .ok_or_else(|| ApiError::not_found("group type", id))
 }
 
-pub async fn create(pool: &Pool, input: NameInput) -> Result<GroupType, ApiError> {
+pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<GroupType, ApiError> {
     let mut conn = conn(pool).await?;
     Ok(outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::insert_into(grouptypes::table)
                 .values(grouptypes::name.eq(&input.name))
-                .returning(GroupType::as_returning())
-                .get_result(conn)
+                .returning((GroupType::as_returning(), grouptypes::version))
+                .get_result::<(GroupType, i64)>(conn)
                 .await?;
-            outbox::append(conn, &[event(events::GROUPTYPE_CREATED, row.id, &row)]).await?;
+            let (row, version) = row;
+            events::append(
+                conn,
+                &[event(ctx, events::GROUPTYPE_CREATED, row.id, &row, version)],
+            )
+            .await?;
             Ok(row)
         })
         .await,
     )?)
 }
 
-pub async fn update(pool: &Pool, id: i32, input: NameInput) -> Result<GroupType, ApiError> {
+/// Locks the row as it is (the `changes` of the event), then updates it and bumps its version.
+pub async fn update(
+    pool: &Pool,
+    ctx: &Ctx,
+    id: i32,
+    input: NameInput,
+) -> Result<GroupType, ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::update(grouptypes::table.find(id))
+            let before = grouptypes::table
+                .find(id)
+                .select(GroupType::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(before) = before else {
+                return Ok(None);
+            };
+            let (row, version) = diesel::update(grouptypes::table.find(id))
                 .set((
                     grouptypes::name.eq(&input.name),
                     grouptypes::updated.eq(diesel::dsl::now),
+                    grouptypes::version.eq(grouptypes::version + 1),
                 ))
-                .returning(GroupType::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::GROUPTYPE_UPDATED, row.id, row)]).await?;
-            }
-            Ok(row)
+                .returning((GroupType::as_returning(), grouptypes::version))
+                .get_result::<(GroupType, i64)>(conn)
+                .await?;
+            let emitted = events::updated(
+                ctx,
+                events::GROUPTYPE_UPDATED,
+                row.id,
+                &before,
+                &row,
+                version,
+            );
+            events::append(conn, &[emitted]).await?;
+            Ok(Some(row))
         })
         .await,
     )?
@@ -76,17 +104,27 @@ pub async fn update(pool: &Pool, id: i32, input: NameInput) -> Result<GroupType,
 }
 
 /// Refused (409) while any group has this type: deletion does not cascade.
-pub async fn delete(pool: &Pool, id: i32) -> Result<(), ApiError> {
+pub async fn delete(pool: &Pool, ctx: &Ctx, id: i32) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
             let row = diesel::delete(grouptypes::table.find(id))
-                .returning(GroupType::as_returning())
-                .get_result(conn)
+                .returning((GroupType::as_returning(), grouptypes::version))
+                .get_result::<(GroupType, i64)>(conn)
                 .await
                 .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::GROUPTYPE_DELETED, row.id, row)]).await?;
+            if let Some((row, version)) = &row {
+                events::append(
+                    conn,
+                    &[event(
+                        ctx,
+                        events::GROUPTYPE_DELETED,
+                        row.id,
+                        row,
+                        version + 1,
+                    )],
+                )
+                .await?;
             }
             Ok(row)
         })

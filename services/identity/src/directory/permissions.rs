@@ -1,6 +1,7 @@
 //! Permissions: create, update, delete while unassigned, and the permissions a user holds in a group.
 
 use super::on_conflict;
+use crate::context::Ctx;
 use crate::db::models::Permission;
 use crate::db::schema::permissions;
 use crate::error::ApiError;
@@ -37,7 +38,7 @@ pub async fn get(pool: &Pool, id: Uuid) -> Result<Permission, ApiError> {
         .ok_or_else(|| ApiError::not_found("permission", id))
 }
 
-pub async fn create(pool: &Pool, input: NameInput) -> Result<Permission, ApiError> {
+pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<Permission, ApiError> {
     let mut conn = conn(pool).await?;
     Ok(outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
@@ -46,33 +47,66 @@ pub async fn create(pool: &Pool, input: NameInput) -> Result<Permission, ApiErro
                     permissions::id.eq(Uuid::now_v7()),
                     permissions::name.eq(&input.name),
                 ))
-                .returning(Permission::as_returning())
-                .get_result(conn)
+                .returning((Permission::as_returning(), permissions::version))
+                .get_result::<(Permission, i64)>(conn)
                 .await?;
-            outbox::append(conn, &[event(events::PERMISSION_CREATED, row.id, &row)]).await?;
+            let (row, version) = row;
+            events::append(
+                conn,
+                &[event(
+                    ctx,
+                    events::PERMISSION_CREATED,
+                    row.id,
+                    &row,
+                    version,
+                )],
+            )
+            .await?;
             Ok(row)
         })
         .await,
     )?)
 }
 
-pub async fn update(pool: &Pool, id: Uuid, input: NameInput) -> Result<Permission, ApiError> {
+/// Locks the row as it is (the `changes` of the event), then updates it and bumps its version.
+pub async fn update(
+    pool: &Pool,
+    ctx: &Ctx,
+    id: Uuid,
+    input: NameInput,
+) -> Result<Permission, ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::update(permissions::table.find(id))
+            let before = permissions::table
+                .find(id)
+                .select(Permission::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(before) = before else {
+                return Ok(None);
+            };
+            let (row, version) = diesel::update(permissions::table.find(id))
                 .set((
                     permissions::name.eq(&input.name),
                     permissions::updated.eq(diesel::dsl::now),
+                    permissions::version.eq(permissions::version + 1),
                 ))
-                .returning(Permission::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::PERMISSION_UPDATED, row.id, row)]).await?;
-            }
-            Ok(row)
+                .returning((Permission::as_returning(), permissions::version))
+                .get_result::<(Permission, i64)>(conn)
+                .await?;
+            let emitted = events::updated(
+                ctx,
+                events::PERMISSION_UPDATED,
+                row.id,
+                &before,
+                &row,
+                version,
+            );
+            events::append(conn, &[emitted]).await?;
+            Ok(Some(row))
         })
         .await,
     )?
@@ -80,16 +114,16 @@ pub async fn update(pool: &Pool, id: Uuid, input: NameInput) -> Result<Permissio
 }
 
 /// Refused (409) while any assignment uses the permission: deletion does not cascade.
-pub async fn delete(pool: &Pool, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(conn.transaction::<_, DbError, _>(async |conn| {
         let row = diesel::delete(permissions::table.find(id))
-            .returning(Permission::as_returning())
-            .get_result(conn)
+            .returning((Permission::as_returning(), permissions::version))
+            .get_result::<(Permission, i64)>(conn)
             .await
             .optional()?;
-        if let Some(row) = &row {
-            outbox::append(conn, &[event(events::PERMISSION_DELETED, row.id, row)]).await?;
+        if let Some((row, version)) = &row {
+            events::append(conn, &[event(ctx, events::PERMISSION_DELETED, row.id, row, version + 1)]).await?;
         }
         Ok(row)
     })

@@ -1,6 +1,10 @@
 //! Users: read, update, and delete with their assignments (each revocation its own event). Creation is the
 //! connectors' and the AAD look-up's (see `connectors::provisioning`); [`create`] seeds tests and tools.
 
+use std::collections::HashMap;
+
+use super::increment;
+use crate::context::Ctx;
 use crate::db::models::{Assignment, User};
 use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
@@ -62,11 +66,11 @@ pub async fn get(pool: &Pool, oid: Uuid) -> Result<User, ApiError> {
 
 /// Registers a user under the oid its identity provider gave it. The public API has no call for this: users
 /// arrive through the B2C connectors and the AAD look-up.
-pub async fn create(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
+pub async fn create(pool: &Pool, ctx: &Ctx, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
     let mut conn = conn(pool).await?;
     Ok(outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::insert_into(users::table)
+            let (row, version) = diesel::insert_into(users::table)
                 .values((
                     users::oid.eq(oid),
                     users::email.eq(input.email.as_str()),
@@ -74,57 +78,73 @@ pub async fn create(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, Ap
                     users::lastname.eq(&input.lastname),
                     users::country.eq(&input.country),
                 ))
-                .returning(User::as_returning())
-                .get_result(conn)
+                .returning((User::as_returning(), users::version))
+                .get_result::<(User, i64)>(conn)
                 .await?;
-            outbox::append(conn, &[event(events::USER_CREATED, row.oid, &row)]).await?;
+            events::append(
+                conn,
+                &[event(ctx, events::USER_CREATED, row.oid, &row, version)],
+            )
+            .await?;
             Ok(row)
         })
         .await,
     )?)
 }
 
-pub async fn update(pool: &Pool, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
+/// Locks the user as it is (the `changes` of the event), then updates it and bumps its version.
+pub async fn update(pool: &Pool, ctx: &Ctx, oid: Uuid, input: UserInput) -> Result<User, ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let row = diesel::update(users::table.find(oid))
+            let before = users::table
+                .find(oid)
+                .select(User::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(before) = before else {
+                return Ok(None);
+            };
+            let (row, version) = diesel::update(users::table.find(oid))
                 .set((
                     users::email.eq(input.email.as_str()),
                     users::firstname.eq(&input.firstname),
                     users::lastname.eq(&input.lastname),
                     users::country.eq(&input.country),
                     users::updated.eq(diesel::dsl::now),
+                    users::version.eq(users::version + 1),
                 ))
-                .returning(User::as_returning())
-                .get_result(conn)
-                .await
-                .optional()?;
-            if let Some(row) = &row {
-                outbox::append(conn, &[event(events::USER_UPDATED, row.oid, row)]).await?;
-            }
-            Ok(row)
+                .returning((User::as_returning(), users::version))
+                .get_result::<(User, i64)>(conn)
+                .await?;
+            let emitted =
+                events::updated(ctx, events::USER_UPDATED, row.oid, &before, &row, version);
+            events::append(conn, &[emitted]).await?;
+            Ok(Some(row))
         })
         .await,
     )?
     .ok_or_else(|| ApiError::not_found("user", oid))
 }
 
-/// Deletes the user and, first, its assignments, each with its own `revoked` event (see groups::delete).
-pub async fn delete(pool: &Pool, oid: Uuid) -> Result<(), ApiError> {
+/// Deletes the user and, first, its assignments, each with its own `revoked` event (see groups::delete): the
+/// user's next versions in order, then the deletion with the one after.
+pub async fn delete(pool: &Pool, ctx: &Ctx, oid: Uuid) -> Result<(), ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
             let locked = users::table
                 .find(oid)
-                .select(users::oid)
+                .select(users::version)
                 .for_update()
-                .first::<Uuid>(conn)
+                .first::<i64>(conn)
                 .await
                 .optional()?;
-            if locked.is_none() {
+            let Some(version) = locked else {
                 return Ok(None);
-            }
+            };
             let revoked = diesel::delete(gup::table.filter(gup::userid.eq(oid)))
                 .returning(Assignment::as_returning())
                 .get_results(conn)
@@ -133,8 +153,16 @@ pub async fn delete(pool: &Pool, oid: Uuid) -> Result<(), ApiError> {
                 .returning(User::as_returning())
                 .get_result(conn)
                 .await?;
-            let emitted = events::cascade(&revoked, event(events::USER_DELETED, row.oid, &row));
-            outbox::append(conn, &emitted).await?;
+            let last_revoked = version + increment(revoked.len());
+            let mut emitted = events::cascade(ctx, &revoked, &HashMap::from([(oid, last_revoked)]));
+            emitted.push(event(
+                ctx,
+                events::USER_DELETED,
+                row.oid,
+                &row,
+                last_revoked + 1,
+            ));
+            events::append(conn, &emitted).await?;
             Ok(Some(row))
         })
         .await,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Graphs;
 use crate::connectors::provisioning;
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::input::{MAX_TEXT, UserInput};
 use crate::settings::Tenant;
@@ -74,6 +75,7 @@ pub enum OidByEmail {
 pub async fn oid_by_email(
     pool: &Pool,
     graphs: &Graphs,
+    ctx: &Ctx,
     email: Email,
 ) -> Result<OidByEmail, ApiError> {
     if let Some(oid) = provisioning::oid_by_email(pool, &email).await? {
@@ -94,7 +96,7 @@ pub async fn oid_by_email(
         .and_then(|id| Uuid::try_parse(id).ok())
         .ok_or_else(|| MsError::Malformed("Graph user without a UUID id".into()))?;
     Ok(
-        match provisioning::create_if_absent(pool, oid, user_input(email, &found)).await? {
+        match provisioning::create_if_absent(pool, ctx, oid, user_input(email, &found)).await? {
             (oid, true) => OidByEmail::Created(oid),
             (oid, false) => OidByEmail::Registered(oid),
         },

@@ -2,6 +2,7 @@
 
 use super::{BASE, params};
 use crate::AppState;
+use crate::context::Ctx;
 use crate::directory::assignments::{self, Granted, Key};
 use crate::directory::permissions;
 use crate::error::ApiError;
@@ -47,11 +48,12 @@ async fn get(
 
 /// 201 with `Location` when the grant is new; 200 with the existing assignment otherwise.
 async fn grant(
+    ctx: Ctx,
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key(path)?;
-    Ok(match assignments::grant(&state.pool, key).await? {
+    Ok(match assignments::grant(&state.pool, &ctx, key).await? {
         Granted::Created(row) => HttpResponse::Created()
             .insert_header((
                 "Location",
@@ -66,9 +68,10 @@ async fn grant(
 }
 
 async fn revoke(
+    ctx: Ctx,
     path: web::Path<(String, String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    assignments::revoke(&state.pool, key(path)?).await?;
+    assignments::revoke(&state.pool, &ctx, key(path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

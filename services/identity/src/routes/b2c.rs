@@ -1,9 +1,10 @@
 //! Azure AD B2C API connectors: `POST /b2c/register` (sign-up) and `POST /b2c/token` (token enrichment).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::AppState;
 use crate::connectors::decide;
+use crate::context::Ctx;
 use crate::input::b2c::{parse_sign_up, parse_token};
 use crate::views::b2c as view;
 
@@ -19,9 +20,10 @@ async fn register(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse 
     }
 }
 
-async fn token(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let ctx = Ctx::connector("b2c", &req);
     match parse_token(&body) {
-        Ok(who) => view::token(decide::token(&state.connectors, &state.pool, &who).await),
+        Ok(who) => view::token(decide::token(&state.connectors, &state.pool, &ctx, &who).await),
         Err(invalid) => view::validation_error(&invalid),
     }
 }

@@ -3,10 +3,11 @@
 //! `POST /entra/attributecollectionsubmit` (event `OnAttributeCollectionSubmit`) and
 //! `POST /entra/tokenissuancestart` (event `OnTokenIssuanceStart`).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::AppState;
 use crate::connectors::decide;
+use crate::context::Ctx;
 use crate::input::entra::{Unread, parse_submit, parse_token_start};
 use crate::views::entra as view;
 
@@ -26,10 +27,15 @@ async fn attribute_collection_submit(state: web::Data<AppState>, body: web::Byte
     }
 }
 
-async fn token_issuance_start(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+async fn token_issuance_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let ctx = Ctx::connector("entra", &req);
     match parse_token_start(&body) {
         Ok(who) => view::token(
-            decide::token(&state.connectors, &state.pool, &who).await,
+            decide::token(&state.connectors, &state.pool, &ctx, &who).await,
             who.oid,
         ),
         Err(detail) => view::malformed(&detail),

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{BASE, params};
 use crate::AppState;
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::graph::lookup::{self, OidByEmail};
 use crate::settings::Tenant;
@@ -48,11 +49,12 @@ async fn user_details(
 /// else 404. The email is read from the query (first occurrence), as the contract says.
 async fn get_oid_by_email(
     req: HttpRequest,
+    ctx: Ctx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = params::query_email(&req)?;
     Ok(
-        match lookup::oid_by_email(&state.pool, &state.graphs, email).await? {
+        match lookup::oid_by_email(&state.pool, &state.graphs, &ctx, email).await? {
             OidByEmail::Registered(oid) => views::text_id(HttpResponse::Ok(), oid),
             OidByEmail::Created(oid) => views::text_id(
                 HttpResponse::Created()

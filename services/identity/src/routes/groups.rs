@@ -2,6 +2,7 @@
 
 use super::{BASE, params};
 use crate::AppState;
+use crate::context::Ctx;
 use crate::directory::{groups, users};
 use crate::error::ApiError;
 use crate::input::GroupInput;
@@ -32,12 +33,13 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 async fn create(
+    ctx: Ctx,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input = GroupInput::for_create(params::json(&req, &body)?)?;
-    let row = groups::create(&state.pool, input).await?;
+    let row = groups::create(&state.pool, &ctx, input).await?;
     Ok(created(format!("{BASE}/groups/{}", row.id), &row))
 }
 
@@ -50,6 +52,7 @@ async fn get(
 }
 
 async fn update(
+    ctx: Ctx,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
@@ -57,15 +60,16 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = params::uuid("groupid", &path)?;
     let input = GroupInput::for_update(params::json(&req, &body)?, &id)?;
-    Ok(HttpResponse::Ok().json(groups::update(&state.pool, id, input).await?))
+    Ok(HttpResponse::Ok().json(groups::update(&state.pool, &ctx, id, input).await?))
 }
 
 async fn delete(
+    ctx: Ctx,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::uuid("groupid", &path)?;
-    groups::delete(&state.pool, id).await?;
+    groups::delete(&state.pool, &ctx, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

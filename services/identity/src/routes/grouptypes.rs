@@ -2,6 +2,7 @@
 
 use super::{BASE, params};
 use crate::AppState;
+use crate::context::Ctx;
 use crate::directory::{groups, grouptypes};
 use crate::error::ApiError;
 use crate::input::NameInput;
@@ -33,12 +34,13 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 async fn create(
+    ctx: Ctx,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input = NameInput::for_create(params::json(&req, &body)?)?;
-    let row = grouptypes::create(&state.pool, input).await?;
+    let row = grouptypes::create(&state.pool, &ctx, input).await?;
     Ok(created(format!("{BASE}/grouptypes/{}", row.id), &row))
 }
 
@@ -51,6 +53,7 @@ async fn get(
 }
 
 async fn update(
+    ctx: Ctx,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
@@ -58,15 +61,16 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = params::int32("grouptypeid", &path)?;
     let input = NameInput::for_update(params::json(&req, &body)?, &id)?;
-    Ok(HttpResponse::Ok().json(grouptypes::update(&state.pool, id, input).await?))
+    Ok(HttpResponse::Ok().json(grouptypes::update(&state.pool, &ctx, id, input).await?))
 }
 
 async fn delete(
+    ctx: Ctx,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::int32("grouptypeid", &path)?;
-    grouptypes::delete(&state.pool, id).await?;
+    grouptypes::delete(&state.pool, &ctx, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,6 +2,7 @@
 
 use super::{BASE, params};
 use crate::AppState;
+use crate::context::Ctx;
 use crate::directory::permissions;
 use crate::error::ApiError;
 use crate::input::NameInput;
@@ -28,12 +29,13 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
 }
 
 async fn create(
+    ctx: Ctx,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input = NameInput::for_create(params::json(&req, &body)?)?;
-    let row = permissions::create(&state.pool, input).await?;
+    let row = permissions::create(&state.pool, &ctx, input).await?;
     Ok(created(format!("{BASE}/permissions/{}", row.id), &row))
 }
 
@@ -46,6 +48,7 @@ async fn get(
 }
 
 async fn update(
+    ctx: Ctx,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
@@ -53,14 +56,15 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = params::uuid("permissionid", &path)?;
     let input = NameInput::for_update(params::json(&req, &body)?, &id)?;
-    Ok(HttpResponse::Ok().json(permissions::update(&state.pool, id, input).await?))
+    Ok(HttpResponse::Ok().json(permissions::update(&state.pool, &ctx, id, input).await?))
 }
 
 async fn delete(
+    ctx: Ctx,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::uuid("permissionid", &path)?;
-    permissions::delete(&state.pool, id).await?;
+    permissions::delete(&state.pool, &ctx, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 
 use super::params;
 use crate::AppState;
+use crate::context::Ctx;
 use crate::directory::{groups, users};
 use crate::error::ApiError;
 use crate::input::UserInput;
@@ -32,6 +33,7 @@ async fn get(
 }
 
 async fn update(
+    ctx: Ctx,
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
@@ -39,15 +41,16 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let oid = params::uuid("useroid", &path)?;
     let input = UserInput::for_update(params::json(&req, &body)?, &oid)?;
-    Ok(HttpResponse::Ok().json(users::update(&state.pool, oid, input).await?))
+    Ok(HttpResponse::Ok().json(users::update(&state.pool, &ctx, oid, input).await?))
 }
 
 async fn delete(
+    ctx: Ctx,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let oid = params::uuid("useroid", &path)?;
-    users::delete(&state.pool, oid).await?;
+    users::delete(&state.pool, &ctx, oid).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

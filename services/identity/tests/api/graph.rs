@@ -429,3 +429,34 @@ async fn a_graph_user_without_a_uuid_id_is_502_and_nothing_is_written() {
     assert_eq!(users, json!([]));
     bus.assert_quiet(Duration::from_millis(1500)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_created_by_the_aad_look_up_names_its_callers_key_and_trace() {
+    let server = MockServer::start().await;
+    mount_tokens(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .respond_with(graph_users(json!([{
+            "id": USER, "mail": "new.person@cfsbrands.com", "userPrincipalName": "new.person@cfsbrands.com",
+            "givenName": "New", "surname": "Person"
+        }])))
+        .mount(&server)
+        .await;
+    let app = spawn(&server).await;
+    let mut bus = app.subscribe().await;
+    let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let response = app
+        .client
+        .post(app.api("/aad/getoidbyemail?email=new.person@cfsbrands.com"))
+        .header("x-functions-key", "second-key")
+        .header("traceparent", trace)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let events = bus.take(1, Duration::from_secs(15)).await;
+    assert_eq!(events[0].routing_key, "identity.user.created.v1");
+    assert_eq!(events[0].event["actor"], "key:2");
+    assert_eq!(events[0].event["subjectversion"], 1);
+    assert_eq!(events[0].event["traceparent"], trace);
+}

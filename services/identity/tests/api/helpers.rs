@@ -1,3 +1,4 @@
+use identity::context::Ctx;
 use identity::db::models::User;
 use identity::directory;
 use identity::input::UserInput;
@@ -108,7 +109,7 @@ impl TestApp {
             lastname: Some("User".to_owned()),
             country: Some("US".to_owned()),
         };
-        directory::users::create(&self.pool, Uuid::new_v4(), input)
+        directory::users::create(&self.pool, &Ctx::system("seed"), Uuid::new_v4(), input)
             .await
             .expect("user seeded")
     }

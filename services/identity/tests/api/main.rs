@@ -6,6 +6,7 @@
 mod assignments;
 mod auth_and_ops;
 mod connectors;
+mod event_attributes;
 mod events;
 mod graph;
 mod groups;

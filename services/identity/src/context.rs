@@ -1,0 +1,157 @@
+//! Who caused a change, and in which trace: the [`Ctx`] a handler builds from its request and hands to the use
+//! case, which stamps it on every event the change emits (`actor`, `traceparent`).
+//!
+//! Actors: `key:<n>` for a call with the n-th (1-based) configured function key (never the key itself),
+//! `connector:b2c` / `connector:entra` for the connectors, `system:<what>` for anything else.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use service_kit::api_key::presented_key;
+use subtle::ConstantTimeEq;
+
+/// The header of the W3C trace context.
+pub const TRACEPARENT: &str = "traceparent";
+
+/// The context of one change: its actor and the trace of the request that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ctx {
+    actor: String,
+    traceparent: Option<String>,
+}
+
+impl Ctx {
+    /// A change nobody's request caused (seeding, tools): `system:<what>`, no trace.
+    pub fn system(what: &str) -> Self {
+        Self {
+            actor: format!("system:{what}"),
+            traceparent: None,
+        }
+    }
+
+    /// A connector's call (`connector:b2c`, `connector:entra`), with the request's trace.
+    pub fn connector(name: &str, req: &HttpRequest) -> Self {
+        Self {
+            actor: format!("connector:{name}"),
+            traceparent: traceparent(req),
+        }
+    }
+
+    /// A call behind the function key: `key:<n>`, with the request's trace.
+    pub fn caller(req: &HttpRequest) -> Self {
+        let position = req
+            .app_data::<web::Data<FunctionKeys>>()
+            .zip(presented_key(req))
+            .and_then(|(keys, presented)| keys.position(&presented));
+        Self {
+            actor: position.map_or_else(
+                || "system:unauthenticated".to_owned(),
+                |n| format!("key:{n}"),
+            ),
+            traceparent: traceparent(req),
+        }
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_deref()
+    }
+}
+
+/// Directory and Graph handlers take a `Ctx` argument: the caller's key position and the request's trace.
+impl FromRequest for Ctx {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::caller(req)))
+    }
+}
+
+/// The configured function keys in their configured order (`auth.function_keys`), to name a caller by position.
+#[derive(Clone)]
+pub struct FunctionKeys(Vec<String>);
+
+impl FunctionKeys {
+    pub fn new(keys: &[String]) -> Self {
+        Self(keys.to_vec())
+    }
+
+    /// The 1-based position of `presented` among the keys (empty keys never match), compared in constant time
+    /// against every key as `ApiKeys::accepts` does, so timing reveals neither which key matched nor whether any
+    /// came close.
+    pub fn position(&self, presented: &str) -> Option<usize> {
+        self.0.iter().enumerate().fold(None, |found, (index, key)| {
+            let equal = !key.is_empty() && bool::from(key.as_bytes().ct_eq(presented.as_bytes()));
+            found.or(equal.then_some(index + 1))
+        })
+    }
+}
+
+/// The request's `traceparent` header when it is a valid W3C trace context (version 00, lower-case hex, trace
+/// and parent ids not all zeros); anything else is ignored.
+pub fn traceparent(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(TRACEPARENT)?.to_str().ok()?.trim();
+    valid_traceparent(value).then(|| value.to_owned())
+}
+
+fn valid_traceparent(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let [version, trace, parent, flags] = parts.as_slice() else {
+        return false;
+    };
+    let hex = |part: &str, len: usize| {
+        part.len() == len
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let zeros = |part: &str| part.bytes().all(|b| b == b'0');
+    *version == "00"
+        && hex(trace, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
+        && !zeros(trace)
+        && !zeros(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_in_configured_order() {
+        let keys = FunctionKeys::new(&["alpha".into(), String::new(), "beta".into()]);
+        assert_eq!(keys.position("alpha"), Some(1));
+        assert_eq!(keys.position("beta"), Some(3));
+        assert_eq!(keys.position(""), None);
+        assert_eq!(keys.position("alph"), None);
+    }
+
+    #[test]
+    fn only_well_formed_trace_contexts_are_kept() {
+        let good = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert!(valid_traceparent(good));
+        assert!(!valid_traceparent(&good.to_uppercase()));
+        assert!(!valid_traceparent(
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"
+        ));
+        assert!(!valid_traceparent(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"
+        ));
+        assert!(!valid_traceparent(
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        ));
+        assert!(!valid_traceparent(
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"
+        ));
+        assert!(!valid_traceparent(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"
+        ));
+        assert!(!valid_traceparent("garbage"));
+    }
+}
