@@ -65,6 +65,19 @@ for name in "${services[@]}"; do
   grep -qE "^  curl .*127\.0\.0\.1:$port/" "$out" || fail "no authenticated call printed for $name"
 done
 
+# The README's look at the bus: the demo calls' events, read back from the stream by the events tool.
+events_bin="${CARGO_TARGET_DIR:-target}/debug/events"
+if [[ -x "$events_bin" ]]; then
+  seen=""
+  for _ in $(seq 1 20); do
+    seen="$("$events_bin" stats --from first --type 'provider-connection.#' --idle-ms 1000 2>&1)" || fail "events stats failed: $seen"
+    grep -q "provider-connection.connection.created.v1" <<<"$seen" && break
+    sleep 0.5
+  done
+  grep -q "provider-connection.connection.created.v1" <<<"$seen" || fail "events stats shows no demo event: $seen"
+  echo "ci-up: events stats --from first shows the demo calls' events"
+fi
+
 kill -INT "$up"
 code=0
 wait "$up" || code=$?

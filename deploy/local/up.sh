@@ -30,6 +30,7 @@ done
 packages=()
 for name in "${services[@]}"; do packages+=(-p "$name"); done
 [[ -f crates/security/src/bin/mint-jwt.rs ]] && packages+=(-p security)
+[[ -f crates/events-cli/Cargo.toml ]] && packages+=(-p events-cli)
 
 echo "building ${services[*]} ($profile)..." >&2
 cargo build "${build[@]}" --locked --bins "${packages[@]}" >&2
@@ -184,6 +185,11 @@ for name in "${services[@]}"; do
   echo
   echo "${notes[$name]}"
 done
+if [[ -x "$bin/events" ]]; then
+  echo
+  echo "Watch the event bus (README: Watching the event bus), e.g.:"
+  echo "  $bin/events tail"
+fi
 echo
 echo "Press Ctrl-C to stop."
 while [[ $stopping -eq 0 ]]; do
