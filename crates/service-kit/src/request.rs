@@ -103,6 +103,37 @@ pub fn bearer(req: &HttpRequest) -> Result<&str, BearerError> {
     Ok(token)
 }
 
+/// The W3C trace-context header.
+pub const TRACEPARENT: &str = "traceparent";
+
+/// The request's `traceparent` header when it is a valid W3C trace context (version `00`, lower-case hex, trace
+/// and parent ids not all zeros); anything else is ignored, so a malformed header never reaches an event.
+pub fn traceparent(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(TRACEPARENT)?.to_str().ok()?.trim();
+    valid_traceparent(value).then(|| value.to_owned())
+}
+
+/// Whether `value` is a W3C trace context of version `00` with non-zero trace and parent ids.
+pub fn valid_traceparent(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let [version, trace, parent, flags] = parts.as_slice() else {
+        return false;
+    };
+    let hex = |part: &str, len: usize| {
+        part.len() == len
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let zeros = |part: &str| part.bytes().all(|b| b == b'0');
+    *version == "00"
+        && hex(trace, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
+        && !zeros(trace)
+        && !zeros(parent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

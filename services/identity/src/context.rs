@@ -12,7 +12,7 @@ use service_kit::api_key::presented_key;
 use subtle::ConstantTimeEq;
 
 /// The header of the W3C trace context.
-pub const TRACEPARENT: &str = "traceparent";
+pub use service_kit::request::TRACEPARENT;
 
 /// The context of one change: its actor and the trace of the request that caused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,32 +92,9 @@ impl FunctionKeys {
     }
 }
 
-/// The request's `traceparent` header when it is a valid W3C trace context (version 00, lower-case hex, trace
-/// and parent ids not all zeros); anything else is ignored.
-pub fn traceparent(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(TRACEPARENT)?.to_str().ok()?.trim();
-    valid_traceparent(value).then(|| value.to_owned())
-}
-
-fn valid_traceparent(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    let [version, trace, parent, flags] = parts.as_slice() else {
-        return false;
-    };
-    let hex = |part: &str, len: usize| {
-        part.len() == len
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    let zeros = |part: &str| part.bytes().all(|b| b == b'0');
-    *version == "00"
-        && hex(trace, 32)
-        && hex(parent, 16)
-        && hex(flags, 2)
-        && !zeros(trace)
-        && !zeros(parent)
-}
+pub use service_kit::request::traceparent;
+#[cfg(test)]
+use service_kit::request::valid_traceparent;
 
 #[cfg(test)]
 mod tests {
