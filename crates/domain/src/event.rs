@@ -40,6 +40,64 @@ pub struct CloudEvent {
     pub changes: Option<String>,
 }
 
+/// Who caused a change and in which trace: what every event of the change carries as `actor` and
+/// `traceparent`. Each service builds it from its own kind of caller (function key, bearer token, connector,
+/// worker, start-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventContext {
+    actor: String,
+    traceparent: Option<String>,
+}
+
+impl EventContext {
+    /// `actor` as the events name it (`key:1`, `sub:alice`, `connector:b2c`, `worker:verification`), with the
+    /// request's already validated W3C trace context, if any.
+    pub fn new(actor: impl Into<String>, traceparent: Option<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            traceparent,
+        }
+    }
+
+    /// A change nobody's request caused (start-up, tools, seeding): `system:<what>`, no trace.
+    pub fn system(what: &str) -> Self {
+        Self::new(format!("system:{what}"), None)
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_deref()
+    }
+}
+
+/// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (a field
+/// absent on one side counts as `null`), leaving out `excluded` (bookkeeping such as timestamps, which change on
+/// every write).
+pub fn changes(
+    before: &serde_json::Value,
+    after: &serde_json::Value,
+    excluded: &[&str],
+) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let empty = Map::new();
+    let old = before.as_object().unwrap_or(&empty);
+    let new = after.as_object().unwrap_or(&empty);
+    let names: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let diff: Map<String, Value> = names
+        .into_iter()
+        .filter(|name| !excluded.contains(&name.as_str()))
+        .filter_map(|name| {
+            let was = old.get(name).unwrap_or(&Value::Null);
+            let is = new.get(name).unwrap_or(&Value::Null);
+            (was != is).then(|| (name.clone(), json!({ "before": was, "after": is })))
+        })
+        .collect();
+    Value::Object(diff)
+}
+
 impl CloudEvent {
     pub const SPEC_VERSION: &'static str = "1.0";
     pub const CONTENT_TYPE: &'static str = "application/cloudevents+json";
@@ -63,6 +121,22 @@ impl CloudEvent {
     ) -> Self {
         let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
         Self::new(source, event_type, subject.to_string(), data)
+    }
+
+    /// Stamps the change's actor and trace, and the subject's version after the change.
+    pub fn stamped(mut self, context: &EventContext, version: i64) -> Self {
+        self.actor = Some(context.actor().to_owned());
+        self.subjectversion = Some(version);
+        self.traceparent = context.traceparent().map(str::to_owned);
+        self
+    }
+
+    /// Sets `changes`: what differs between `before` and this event's `data` (the resource after the change),
+    /// `excluded` fields left out.
+    pub fn with_changes(mut self, before: &impl Serialize, excluded: &[&str]) -> Self {
+        let before = serde_json::to_value(before).unwrap_or(serde_json::Value::Null);
+        self.changes = Some(changes(&before, &self.data, excluded).to_string());
+        self
     }
 
     pub fn at(
@@ -92,6 +166,27 @@ impl CloudEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamping_and_changes() {
+        let context = EventContext::new("key:1", Some("00-trace".to_owned()));
+        let before = serde_json::json!({"name": "a", "updated": "t1", "kept": 1});
+        let after = serde_json::json!({"name": "b", "updated": "t2", "kept": 1, "new": true});
+        let event = CloudEvent::of("/s", "s.x.updated.v1", "id", &after)
+            .stamped(&context, 7)
+            .with_changes(&before, &["updated"]);
+        assert_eq!(event.actor.as_deref(), Some("key:1"));
+        assert_eq!(event.subjectversion, Some(7));
+        assert_eq!(event.traceparent.as_deref(), Some("00-trace"));
+        let changes: serde_json::Value =
+            serde_json::from_str(event.changes.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            changes,
+            serde_json::json!({"name": {"before": "a", "after": "b"}, "new": {"before": null, "after": true}})
+        );
+        assert_eq!(EventContext::system("seed").actor(), "system:seed");
+        assert_eq!(EventContext::system("seed").traceparent(), None);
+    }
 
     #[test]
     fn serializes_with_cloudevents_attribute_names() {

@@ -8,34 +8,37 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use domain::event::EventContext;
 use service_kit::api_key::presented_key;
 use subtle::ConstantTimeEq;
 
 /// The header of the W3C trace context.
 pub use service_kit::request::TRACEPARENT;
 
-/// The context of one change: its actor and the trace of the request that caused it.
+/// The context of one change: its actor and the trace of the request that caused it (the shared
+/// [`EventContext`], built here from this service's kinds of caller).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ctx {
-    actor: String,
-    traceparent: Option<String>,
+pub struct Ctx(EventContext);
+
+impl std::ops::Deref for Ctx {
+    type Target = EventContext;
+    fn deref(&self) -> &EventContext {
+        &self.0
+    }
 }
 
 impl Ctx {
     /// A change nobody's request caused (seeding, tools): `system:<what>`, no trace.
     pub fn system(what: &str) -> Self {
-        Self {
-            actor: format!("system:{what}"),
-            traceparent: None,
-        }
+        Self(EventContext::system(what))
     }
 
     /// A connector's call (`connector:b2c`, `connector:entra`), with the request's trace.
     pub fn connector(name: &str, req: &HttpRequest) -> Self {
-        Self {
-            actor: format!("connector:{name}"),
-            traceparent: traceparent(req),
-        }
+        Self(EventContext::new(
+            format!("connector:{name}"),
+            traceparent(req),
+        ))
     }
 
     /// A call behind the function key: `key:<n>`, with the request's trace.
@@ -44,21 +47,13 @@ impl Ctx {
             .app_data::<web::Data<FunctionKeys>>()
             .zip(presented_key(req))
             .and_then(|(keys, presented)| keys.position(&presented));
-        Self {
-            actor: position.map_or_else(
+        Self(EventContext::new(
+            position.map_or_else(
                 || "system:unauthenticated".to_owned(),
                 |n| format!("key:{n}"),
             ),
-            traceparent: traceparent(req),
-        }
-    }
-
-    pub fn actor(&self) -> &str {
-        &self.actor
-    }
-
-    pub fn traceparent(&self) -> Option<&str> {
-        self.traceparent.as_deref()
+            traceparent(req),
+        ))
     }
 }
 

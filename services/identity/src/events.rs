@@ -1,13 +1,13 @@
 //! The identity service's events: CloudEvents whose `data` is the resource as the API shows it, written to the
 //! outbox by the use cases in the change's transaction. Their catalogue is `specs/events.asyncapi.yaml`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::context::Ctx;
 use crate::db::models::Assignment;
 use domain::CloudEvent;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 pub const SOURCE: &str = "/identity";
@@ -36,11 +36,7 @@ pub fn event(
     data: &impl Serialize,
     version: i64,
 ) -> CloudEvent {
-    let mut event = CloudEvent::of(SOURCE, event_type, subject, data);
-    event.actor = Some(ctx.actor().to_owned());
-    event.subjectversion = Some(version);
-    event.traceparent = ctx.traceparent().map(str::to_owned);
-    event
+    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
 }
 
 /// An `*.updated.v1` event: `after` as its data, and what changed since `before` as its `changes`.
@@ -52,30 +48,13 @@ pub fn updated(
     after: &impl Serialize,
     version: i64,
 ) -> CloudEvent {
-    let mut out = event(ctx, event_type, subject, after, version);
-    let before = serde_json::to_value(before).unwrap_or(Value::Null);
-    out.changes = Some(changes(&before, &out.data).to_string());
-    out
+    event(ctx, event_type, subject, after, version).with_changes(before, &["updated"])
 }
 
 /// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (the
 /// `updated` timestamp is not a change of its own).
 pub fn changes(before: &Value, after: &Value) -> Value {
-    let mut diff = Map::new();
-    if let (Value::Object(before), Value::Object(after)) = (before, after) {
-        let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-        for name in names {
-            if name == "updated" {
-                continue;
-            }
-            let old = before.get(name).unwrap_or(&Value::Null);
-            let new = after.get(name).unwrap_or(&Value::Null);
-            if old != new {
-                diff.insert(name.clone(), json!({ "before": old, "after": new }));
-            }
-        }
-    }
-    Value::Object(diff)
+    domain::event::changes(before, after, &["updated"])
 }
 
 /// An assignment's subject: the user, so one person's grants and revocations keep their order.
@@ -127,6 +106,7 @@ pub const ALL: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn changes_name_only_the_changed_fields() {

@@ -1,10 +1,15 @@
 //! The service's events: CloudEvents whose `data` is the resource as the API shows it (never a client secret).
 //! Their catalogue is `specs/events.asyncapi.yaml`; the use cases append them to the outbox in the transaction
 //! of the change they report.
+//!
+//! Every event carries `actor` and `subjectversion` (and `traceparent` when the request had a valid one); the
+//! changed events (`identity-provider.replaced`, `public-setup.changed`) carry `changes` too.
 
+use crate::context::Ctx;
 use crate::ids::{ApplicationId, ProviderKey};
 use domain::CloudEvent;
 use serde::Serialize;
+use serde_json::Value;
 
 /// The CloudEvents `source` of every event of this service.
 pub const SOURCE: &str = "/idp-management";
@@ -29,9 +34,39 @@ pub const ALL: &[&str] = &[
     PUBLIC_SETUP_CHANGED,
 ];
 
-/// An event of this service about `subject`, carrying `data`.
-pub fn event(event_type: &str, subject: impl ToString, data: &impl Serialize) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data)
+/// Fields of a representation that every write changes whatever it changed, left out of `changes`: the
+/// modification time and the change id (the `ETag`; the event's `subjectversion` and `data` carry the order).
+const BOOKKEEPING: &[&str] = &["lastModifiedAt", "changeId"];
+
+/// An event of this service about `subject` carrying `data`, stamped with the change's actor and trace and the
+/// subject's version after the change.
+pub fn event(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: impl ToString,
+    data: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
+}
+
+/// A changed event (`replaced`, `public-setup.changed`): `after` as its data, and what differs from `before`
+/// as its `changes`.
+pub fn changed(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: impl ToString,
+    before: &impl Serialize,
+    after: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    event(ctx, event_type, subject, after, version).with_changes(before, BOOKKEEPING)
+}
+
+/// `{"<field>":{"before":..,"after":..}}` for each top-level field whose value differs (an absent field is
+/// `null`), the [`BOOKKEEPING`] fields left out.
+pub fn changes(before: &Value, after: &Value) -> Value {
+    domain::event::changes(before, after, BOOKKEEPING)
 }
 
 /// A provider's subject: `<applicationId>/<key>` (neither can contain `/`).
@@ -42,6 +77,20 @@ pub fn provider_subject(application_id: &ApplicationId, key: &ProviderKey) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_only_the_changed_fields_and_no_bookkeeping() {
+        let before = json!({"key": "k", "name": "a", "lastModifiedAt": "t1", "changeId": "1", "status": "ENABLED"});
+        let after = json!({"key": "k", "lastModifiedAt": "t2", "changeId": "2", "status": "DISABLED",
+                           "description": "d"});
+        assert_eq!(
+            changes(&before, &after),
+            json!({"name": {"before": "a", "after": null}, "status": {"before": "ENABLED", "after": "DISABLED"},
+                   "description": {"before": null, "after": "d"}})
+        );
+        assert_eq!(changes(&after, &after), json!({}));
+    }
 
     #[test]
     fn every_event_type_is_in_the_asyncapi_catalogue() {

@@ -10,6 +10,8 @@ pub mod applications;
 pub mod auth;
 /// The configuration dry-run check (extension use case).
 pub mod check;
+/// Who caused a change and in which trace (`Ctx`), stamped on its events.
+pub mod context;
 /// Schema, rows, column types, migrations.
 pub mod db;
 /// `ErrorV1` and the one error type.

@@ -1,10 +1,17 @@
 //! The service's events: CloudEvents whose subject is the connection id. Their catalogue is
 //! `specs/events.asyncapi.yaml`. No event carries a secret: connection events carry the connection as the API
 //! shows it, credential events only the client id, source and key id (see `crate::views`).
+//!
+//! Every event carries `actor` and the connection's `subjectversion` (`provider_connections.version`, bumped in
+//! the change's transaction before the outbox insert, +1 per event about the connection), and `traceparent` when
+//! the request carried a valid one; `connection.updated` and `connection.type_changed` carry `changes`.
 
+
+use crate::context::Ctx;
 use crate::ids::ConnectionId;
 use domain::CloudEvent;
 use serde::Serialize;
+use serde_json::Value;
 
 pub const SOURCE: &str = "/provider-connection";
 
@@ -17,9 +24,35 @@ pub const CONSENT_GRANTED: &str = "provider-connection.consent.granted.v1";
 pub const CONSENT_FAILED: &str = "provider-connection.consent.failed.v1";
 pub const VERIFICATION_COMPLETED: &str = "provider-connection.verification.completed.v1";
 
-/// An event about connection `subject` carrying `data`.
-pub fn event(event_type: &str, subject: ConnectionId, data: &impl Serialize) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data)
+/// An event about connection `subject` carrying `data`, stamped with the change's actor and trace and the
+/// connection's version after this event (`provider_connections.version`, +1 per event about the connection).
+pub fn event(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: ConnectionId,
+    data: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
+}
+
+/// A `connection.updated` / `connection.type_changed` event: `after` as its data, and what changed since
+/// `before` as its `changes`.
+pub fn updated(
+    ctx: &Ctx,
+    event_type: &str,
+    subject: ConnectionId,
+    before: &impl Serialize,
+    after: &impl Serialize,
+    version: i64,
+) -> CloudEvent {
+    event(ctx, event_type, subject, after, version).with_changes(before, &[])
+}
+
+/// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (a field
+/// absent on one side is `null` there). The connection's representation has no timestamp.
+pub fn changes(before: &Value, after: &Value) -> Value {
+    domain::event::changes(before, after, &[])
 }
 
 /// Every event type this service publishes (the catalogue test checks each is documented).
@@ -36,6 +69,23 @@ pub const ALL: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changes_name_only_the_changed_fields() {
+        let before = json!({"id": 1, "consent_status": "unknown", "effective_app_id": "a"});
+        let after = json!({"id": 1, "consent_status": "required"});
+        assert_eq!(
+            changes(&before, &after),
+            json!({
+                "consent_status": {"before": "unknown", "after": "required"},
+                "effective_app_id": {"before": "a", "after": null}
+            })
+        );
+        assert_eq!(changes(&after, &after), json!({}));
+    }
+
     #[test]
     fn every_event_type_is_in_the_asyncapi_catalogue() {
         test_support::assert_catalogued(super::ALL);

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod authz;
 pub mod connections;
 pub mod consent;
+pub mod context;
 pub mod credentials;
 pub mod db;
 pub mod error;

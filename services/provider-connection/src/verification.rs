@@ -8,6 +8,7 @@
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Stop, authorize, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{
     Action, Connection, ConsentStatus, Run, RunOutcome, RunStatus, VerificationStatus,
@@ -15,7 +16,7 @@ use crate::db::models::{
 use crate::db::schema::{provider_connections as pc, verification_runs as runs};
 use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, event, updated};
 use crate::ids::{ConnectionId, RunId};
 use crate::views::{OutcomeEvent, RunView, StartResponse, StartStatus, effective_app, view};
 use diesel::prelude::*;
@@ -36,15 +37,18 @@ fn blocked_reason(row: &Connection, has_app: bool) -> Option<&'static str> {
     }
 }
 
-/// `POST .../verification`: `run_verification`. Always 202: started, deduped, scope_busy or blocked.
+/// `POST .../verification`: `run_verification`. Always 202: started, deduped, scope_busy or blocked. A started
+/// or blocked run updates the connection (bumping its version; the row locked by `authorize` is the `before` of a
+/// `connection.updated`'s `changes`); a deduped or busy one changes nothing.
 pub async fn start(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
 ) -> Result<StartResponse, ApiError> {
     let mut conn = persistence::db::conn(&state.pool).await?;
     let answer = wake_after_commit(
-        conn.transaction(async |conn| settle(run(conn, state, caller, id).await))
+        conn.transaction(async |conn| settle(run(conn, state, caller, ctx, id).await))
             .await,
     )??;
     if answer.status == StartStatus::Started {
@@ -57,6 +61,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
 ) -> Result<StartResponse, Stop> {
     let (row, gate) = authorize(
@@ -119,16 +124,18 @@ async fn run(
         .returning(runs::id)
         .get_result(conn)
         .await?;
-    let updated: Connection = diesel::update(pc::table.find(id))
+    let changed: Connection = diesel::update(pc::table.find(id))
         .set((
             pc::verification_status.eq(verification),
             pc::health_status.eq(health),
             pc::updated_at.eq(diesel::dsl::now),
+            pc::version.eq(pc::version + 1),
         ))
         .returning(Connection::as_returning())
         .get_result(conn)
         .await?;
-    let shown = view(&updated, credential.as_ref(), &state.platform_client_id);
+    let platform = &state.platform_client_id;
+    let shown = view(&changed, credential.as_ref(), platform);
     let emitted = if blocked.is_some() {
         let outcome = OutcomeEvent {
             operation_run_id: run_id,
@@ -137,9 +144,23 @@ async fn run(
             health_status: health,
             connection: &shown,
         };
-        event(events::VERIFICATION_COMPLETED, id, &outcome)
+        event(
+            ctx,
+            events::VERIFICATION_COMPLETED,
+            id,
+            &outcome,
+            changed.version,
+        )
     } else {
-        event(events::CONNECTION_UPDATED, id, &shown)
+        let before = view(&row, credential.as_ref(), platform);
+        updated(
+            ctx,
+            events::CONNECTION_UPDATED,
+            id,
+            &before,
+            &shown,
+            changed.version,
+        )
     };
     persistence::outbox::append(conn, &[emitted]).await?;
     gate.allow(conn, Some(status.as_str())).await?;

@@ -6,6 +6,7 @@ diesel::table! {
         change_id -> Int8,
         created_at -> Timestamptz,
         created_by -> Text,
+        version -> Int8,
     }
 }
 
@@ -26,6 +27,7 @@ diesel::table! {
         last_modified_at -> Timestamptz,
         last_modified_by -> Text,
         change_id -> Int8,
+        version -> Int8,
     }
 }
 

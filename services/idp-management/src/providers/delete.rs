@@ -1,11 +1,11 @@
 //! Deleting configurations: one provider, or every provider of an application.
 
 use super::check_if_match;
-use super::store::{bump, provider_event, public_setup_changed};
+use super::store::{Versioned, bump, provider_deleted, public_setup_changed, setup_changed};
+use crate::context::Ctx;
 use crate::db::models::Provider;
 use crate::db::schema::identity_providers as ip;
 use crate::error::ApiError;
-use crate::events::{self, event};
 use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::media::IfMatch;
 use crate::views::SetupV1;
@@ -17,6 +17,7 @@ use persistence::{Pool, outbox};
 /// Deletes one provider; 404 `IAM_IDP_NOT_FOUND` when absent (nothing is bumped then).
 pub async fn delete_one(
     pool: &Pool,
+    ctx: &Ctx,
     application_id: &ApplicationId,
     key: &ProviderKey,
     if_match: &IfMatch,
@@ -25,16 +26,19 @@ pub async fn delete_one(
     persistence::outbox::wake_after_commit(
         conn.transaction::<_, ApiError, _>(async |conn| {
             let change_id = bump(conn, application_id).await?;
-            let removed = diesel::delete(ip::table.find((application_id, key)))
-                .returning(Provider::as_returning())
+            let removed: Versioned = diesel::delete(ip::table.find((application_id, key)))
+                .returning((Provider::as_returning(), ip::version))
                 .get_result(conn)
                 .await
                 .optional()?
                 .ok_or_else(|| ApiError::IdpNotFound(key.clone()))?;
-            check_if_match(if_match, Some(removed.change_id))?;
-            let mut emitted = vec![provider_event(events::PROVIDER_DELETED, &removed)];
-            if removed.discoverable(true) {
-                emitted.push(public_setup_changed(conn, application_id, change_id).await?);
+            let (row, _) = &removed;
+            check_if_match(if_match, Some(row.change_id))?;
+            let mut emitted = vec![provider_deleted(ctx, &removed)];
+            if row.discoverable(true) {
+                let setup =
+                    public_setup_changed(conn, ctx, application_id, change_id, key, Some(row));
+                emitted.push(setup.await?);
             }
             outbox::append(conn, &emitted).await?;
             Ok(())
@@ -46,6 +50,7 @@ pub async fn delete_one(
 /// Deletes every provider of an application.
 pub async fn delete_all(
     pool: &Pool,
+    ctx: &Ctx,
     application_id: &ApplicationId,
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
@@ -54,18 +59,19 @@ pub async fn delete_all(
         conn.transaction::<_, ApiError, _>(async |conn| {
             let change_id = bump(conn, application_id).await?;
             check_if_match(if_match, Some(change_id - 1))?;
-            let removed: Vec<Provider> =
+            let removed: Vec<Versioned> =
                 diesel::delete(ip::table.filter(ip::application_id.eq(application_id)))
-                    .returning(Provider::as_returning())
+                    .returning((Provider::as_returning(), ip::version))
                     .get_results(conn)
                     .await?;
-            let mut emitted: Vec<CloudEvent> = removed
-                .iter()
-                .map(|r| provider_event(events::PROVIDER_DELETED, r))
-                .collect();
-            if removed.iter().any(|r| r.discoverable(true)) {
-                let setup = SetupV1::of(application_id, change_id, &[], true);
-                emitted.push(event(events::PUBLIC_SETUP_CHANGED, application_id, &setup));
+            let mut emitted: Vec<CloudEvent> =
+                removed.iter().map(|r| provider_deleted(ctx, r)).collect();
+            let mut rows: Vec<&Provider> = removed.iter().map(|(r, _)| r).collect();
+            if rows.iter().any(|r| r.discoverable(true)) {
+                rows.sort_by(|a, b| a.key.cmp(&b.key));
+                let before = SetupV1::of(application_id, change_id - 1, rows, true);
+                let after = SetupV1::of(application_id, change_id, &[], true);
+                emitted.push(setup_changed(conn, ctx, application_id, &before, &after).await?);
             }
             outbox::append(conn, &emitted).await?;
             Ok(())

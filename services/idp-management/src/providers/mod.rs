@@ -4,6 +4,12 @@
 //! checks `If-Match`, makes the change and appends its events to the outbox — the provider events, and
 //! `public-setup.changed` when what public discovery shows changed. Each request runs a fixed number of
 //! statements.
+//!
+//! The events carry the caller's [`Ctx`](crate::context::Ctx) (`actor`, `traceparent`) and their subject's
+//! version: a provider's `version` column is bumped by the upsert that replaces it (1 when inserted) and a
+//! deletion carries it + 1; the application's `version` is bumped (one `UPDATE` of its already locked row) only
+//! when a `public-setup.changed` is emitted. The `changes` of a replace come from the row the write read anyway
+//! under the application's lock, those of a setup change from the public rows the event reads: no extra read.
 
 mod delete;
 mod list;

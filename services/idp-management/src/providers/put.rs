@@ -1,12 +1,16 @@
 //! Putting configurations: one provider created or replaced, or the whole set of an application replaced
 //! atomically (keys not listed are deleted).
 
-use super::store::{bump, provider_event, public_setup_changed, public_view, row, upsert_rows};
+use super::store::{
+    Versioned, bump, provider_deleted, provider_event, provider_replaced, public_setup_changed,
+    public_view, row, setup_changed, upsert_rows,
+};
 use super::{Stamp, check_if_match};
+use crate::context::Ctx;
 use crate::db::models::Provider;
 use crate::db::schema::identity_providers as ip;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events;
 use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::ProviderInput;
 use crate::input::media::IfMatch;
@@ -22,6 +26,7 @@ use std::collections::HashMap;
 /// Creates or replaces one provider. Returns the stored row and whether it was created.
 pub async fn upsert_one(
     pool: &Pool,
+    ctx: &Ctx,
     secrets: &SecretBox,
     application_id: &ApplicationId,
     input: ProviderInput,
@@ -49,18 +54,25 @@ pub async fn upsert_one(
                 stamp,
                 change_id,
             );
-            let stored = upsert_rows(conn, std::slice::from_ref(&new))
+            let (stored, version) = upsert_rows(conn, std::slice::from_ref(&new))
                 .await?
                 .pop()
                 .ok_or_else(|| ApiError::bug("upsert returned no row"))?;
-            let kind = if existing.is_some() {
-                events::PROVIDER_REPLACED
-            } else {
-                events::PROVIDER_CREATED
-            };
-            let mut emitted = vec![provider_event(kind, &stored)];
+            let mut emitted = vec![match &existing {
+                Some(before) => provider_replaced(ctx, before, &stored, version),
+                None => provider_event(ctx, events::PROVIDER_CREATED, &stored, version),
+            }];
             if public_view(existing.as_ref()) != public_view(Some(&stored)) {
-                emitted.push(public_setup_changed(conn, application_id, change_id).await?);
+                let key = &stored.key;
+                let setup = public_setup_changed(
+                    conn,
+                    ctx,
+                    application_id,
+                    change_id,
+                    key,
+                    existing.as_ref(),
+                );
+                emitted.push(setup.await?);
             }
             outbox::append(conn, &emitted).await?;
             Ok((stored, existing.is_none()))
@@ -73,6 +85,7 @@ pub async fn upsert_one(
 /// and the new set.
 pub async fn replace_all(
     pool: &Pool,
+    ctx: &Ctx,
     secrets: &SecretBox,
     application_id: &ApplicationId,
     inputs: Vec<ProviderInput>,
@@ -97,12 +110,12 @@ pub async fn replace_all(
                 .load(conn)
                 .await?;
             let keys: Vec<ProviderKey> = inputs.iter().map(|i| i.key.clone()).collect();
-            let removed: Vec<Provider> = diesel::delete(
+            let removed: Vec<Versioned> = diesel::delete(
                 ip::table
                     .filter(ip::application_id.eq(application_id))
                     .filter(diesel::dsl::not(ip::key.eq_any(&keys))),
             )
-            .returning(Provider::as_returning())
+            .returning((Provider::as_returning(), ip::version))
             .get_results(conn)
             .await?;
             let by_key: HashMap<&ProviderKey, &Provider> =
@@ -121,27 +134,19 @@ pub async fn replace_all(
                 ));
             }
             let mut stored = upsert_rows(conn, &rows).await?;
-            stored.sort_by(|a, b| a.key.cmp(&b.key));
-            let mut emitted: Vec<CloudEvent> = removed
-                .iter()
-                .map(|r| provider_event(events::PROVIDER_DELETED, r))
-                .collect();
-            emitted.extend(stored.iter().map(|r| {
-                let kind = if by_key.contains_key(&r.key) {
-                    events::PROVIDER_REPLACED
-                } else {
-                    events::PROVIDER_CREATED
-                };
-                provider_event(kind, r)
+            stored.sort_by(|(a, _), (b, _)| a.key.cmp(&b.key));
+            let mut emitted: Vec<CloudEvent> =
+                removed.iter().map(|r| provider_deleted(ctx, r)).collect();
+            emitted.extend(stored.iter().map(|(r, version)| match by_key.get(&r.key) {
+                Some(before) => provider_replaced(ctx, before, r, *version),
+                None => provider_event(ctx, events::PROVIDER_CREATED, r, *version),
             }));
-            let old_setup = SetupV1::of(application_id, 0, &before, true);
+            let stored: Vec<Provider> = stored.into_iter().map(|(r, _)| r).collect();
+            let old_setup = SetupV1::of(application_id, change_id - 1, &before, true);
             let new_setup = SetupV1::of(application_id, change_id, &stored, true);
             if old_setup.identity_providers != new_setup.identity_providers {
-                emitted.push(event(
-                    events::PUBLIC_SETUP_CHANGED,
-                    application_id,
-                    &new_setup,
-                ));
+                emitted
+                    .push(setup_changed(conn, ctx, application_id, &old_setup, &new_setup).await?);
             }
             outbox::append(conn, &emitted).await?;
             Ok((change_id, stored))

@@ -1,11 +1,14 @@
 //! The statements and row building the provider writes share: the change-id bump that serializes an
-//! application's writers, the upsert of rows, the public rows behind a `public-setup.changed` event.
+//! application's writers, the upsert of rows, the public rows behind a `public-setup.changed` event, and the
+//! events themselves with their subjects' versions (a provider's `version`, bumped by its upsert or carried + 1
+//! by its deletion; the application's `version`, bumped here when its public setup changes).
 
+use crate::context::Ctx;
 use crate::db::models::{Provider, Status, Visibility};
 use crate::db::schema::{applications, identity_providers as ip};
 use crate::error::ApiError;
-use crate::events::{self, event, provider_subject};
-use crate::ids::ApplicationId;
+use crate::events::{self, changed, event, provider_subject};
+use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::ProviderInput;
 use crate::views::{DiscoveredV1, ProviderV1, SetupV1};
 use diesel::prelude::*;
@@ -15,6 +18,9 @@ use domain::CloudEvent;
 use security::secret_box::Sealed;
 
 use super::Stamp;
+
+/// A provider row as stored and its version (the subject version of its events).
+pub type Versioned = (Provider, i64);
 
 /// Bumps the application's change id, taking its row lock; 404 when it is not registered.
 pub async fn bump(
@@ -81,11 +87,12 @@ pub fn row(
     }
 }
 
-/// Inserts or replaces `rows` in one statement, returning them as stored.
+/// Inserts or replaces `rows` in one statement, returning them as stored with their versions (1 when inserted,
+/// the replaced row's + 1 otherwise).
 pub async fn upsert_rows(
     conn: &mut AsyncPgConnection,
     rows: &[Provider],
-) -> Result<Vec<Provider>, ApiError> {
+) -> Result<Vec<Versioned>, ApiError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -105,8 +112,9 @@ pub async fn upsert_rows(
             ip::last_modified_at.eq(excluded(ip::last_modified_at)),
             ip::last_modified_by.eq(excluded(ip::last_modified_by)),
             ip::change_id.eq(excluded(ip::change_id)),
+            ip::version.eq(ip::version + 1),
         ))
-        .returning(Provider::as_returning())
+        .returning((Provider::as_returning(), ip::version))
         .get_results(conn)
         .await?)
 }
@@ -131,22 +139,78 @@ pub fn public_view(row: Option<&Provider>) -> Option<DiscoveredV1> {
     row.filter(|r| r.discoverable(true)).map(Into::into)
 }
 
-/// `public-setup.changed` with the application's public setup as it is now, inside the transaction.
+/// `public-setup.changed` after the write of the provider `key` (`existing`: the row it replaced or deleted),
+/// with the application's public setup as it is now, inside the transaction; its `changes` are from the setup
+/// before the write (the current public rows with `existing` back in place of `key`'s).
 pub async fn public_setup_changed(
     conn: &mut AsyncPgConnection,
+    ctx: &Ctx,
     application_id: &ApplicationId,
     change_id: i64,
+    key: &ProviderKey,
+    existing: Option<&Provider>,
 ) -> Result<CloudEvent, ApiError> {
     let rows = public_rows(conn, application_id).await?;
-    let setup = SetupV1::of(application_id, change_id, &rows, true);
-    Ok(event(events::PUBLIC_SETUP_CHANGED, application_id, &setup))
+    let mut earlier: Vec<&Provider> = rows
+        .iter()
+        .filter(|r| r.key != *key)
+        .chain(existing.filter(|e| e.discoverable(true)))
+        .collect();
+    earlier.sort_by(|a, b| a.key.cmp(&b.key));
+    let before = SetupV1::of(application_id, change_id - 1, earlier, true);
+    let after = SetupV1::of(application_id, change_id, &rows, true);
+    setup_changed(conn, ctx, application_id, &before, &after).await
 }
 
-/// The event about `row` of `event_type` (created, replaced, deleted): the provider as the API shows it.
-pub fn provider_event(event_type: &str, row: &Provider) -> CloudEvent {
+/// `public-setup.changed` from `before` to `after`, bumping the application's version (its row is already
+/// locked by [`bump`]).
+pub async fn setup_changed(
+    conn: &mut AsyncPgConnection,
+    ctx: &Ctx,
+    application_id: &ApplicationId,
+    before: &SetupV1,
+    after: &SetupV1,
+) -> Result<CloudEvent, ApiError> {
+    let version = diesel::update(applications::table.find(application_id))
+        .set(applications::version.eq(applications::version + 1))
+        .returning(applications::version)
+        .get_result::<i64>(conn)
+        .await?;
+    Ok(changed(
+        ctx,
+        events::PUBLIC_SETUP_CHANGED,
+        application_id,
+        before,
+        after,
+        version,
+    ))
+}
+
+/// The event about `row` of `event_type` (created, deleted): the provider as the API shows it, with the
+/// provider's `version` after the change.
+pub fn provider_event(ctx: &Ctx, event_type: &str, row: &Provider, version: i64) -> CloudEvent {
     event(
+        ctx,
         event_type,
         provider_subject(&row.application_id, &row.key),
         &ProviderV1::from(row),
+        version,
     )
+}
+
+/// `identity-provider.replaced`: `row` as its data, what changed since `before` as its `changes`.
+pub fn provider_replaced(ctx: &Ctx, before: &Provider, row: &Provider, version: i64) -> CloudEvent {
+    changed(
+        ctx,
+        events::PROVIDER_REPLACED,
+        provider_subject(&row.application_id, &row.key),
+        &ProviderV1::from(before),
+        &ProviderV1::from(row),
+        version,
+    )
+}
+
+/// A deleted row's event: its last version + 1.
+pub fn provider_deleted(ctx: &Ctx, (row, version): &Versioned) -> CloudEvent {
+    provider_event(ctx, events::PROVIDER_DELETED, row, version + 1)
 }

@@ -5,6 +5,7 @@ use super::render::{etag, many, one, streamed};
 use super::{caller_for, segment};
 use crate::AppState;
 use crate::auth::{READ, WRITE};
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ProviderKey;
 use crate::input::media::{self, BOTH, JSON};
@@ -32,6 +33,7 @@ pub async fn replace_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
+    let ctx = Ctx::caller(&caller, &req);
     let return_updated = media::return_updated(&req)?;
     let media_in = media::content_type(&req, BOTH)?;
     let media_out = if return_updated {
@@ -49,6 +51,7 @@ pub async fn replace_all(
     };
     let (change_id, rows) = providers::replace_all(
         &state.pool,
+        &ctx,
         &state.secrets,
         &application,
         inputs,
@@ -69,9 +72,10 @@ pub async fn delete_all(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, application) = caller_for(&req, &state, WRITE).await?;
+    let (caller, application) = caller_for(&req, &state, WRITE).await?;
+    let ctx = Ctx::caller(&caller, &req);
     let if_match = media::if_match(&req)?;
-    providers::delete_all(&state.pool, &application, &if_match).await?;
+    providers::delete_all(&state.pool, &ctx, &application, &if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -94,6 +98,7 @@ pub async fn upsert_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
+    let ctx = Ctx::caller(&caller, &req);
     let key = key(&req)?;
     let return_updated = media::return_updated(&req)?;
     media::content_type(&req, JSON)?;
@@ -111,6 +116,7 @@ pub async fn upsert_one(
     };
     let (row, _created) = providers::upsert_one(
         &state.pool,
+        &ctx,
         &state.secrets,
         &application,
         input,
@@ -131,9 +137,10 @@ pub async fn delete_one(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, application) = caller_for(&req, &state, WRITE).await?;
+    let (caller, application) = caller_for(&req, &state, WRITE).await?;
+    let ctx = Ctx::caller(&caller, &req);
     let key = key(&req)?;
     let if_match = media::if_match(&req)?;
-    providers::delete_one(&state.pool, &application, &key, &if_match).await?;
+    providers::delete_one(&state.pool, &ctx, &application, &key, &if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,6 +8,7 @@ mod checks;
 mod concurrency;
 mod discovery;
 mod errors;
+mod event_attributes;
 mod events;
 mod helpers;
 mod operations;

@@ -4,11 +4,12 @@ use super::app_changed_values;
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Stop, authorize, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, updated};
 use crate::ids::ConnectionId;
 use crate::views::{ConnectionView, effective_app, view};
 use diesel::prelude::*;
@@ -17,10 +18,12 @@ use domain::FieldError;
 use persistence::outbox::wake_after_commit;
 
 /// Needs `manage_dedicated` and the confirmation header. When the effective app changes, consent and
-/// verification start over.
+/// verification start over. The type's update bumps the connection's version (the row is already locked by
+/// `authorize`, which is also the `before` of the event's `changes`); an unchanged type emits nothing.
 pub async fn change_type(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     target: Result<ConnectionType, FieldError>,
     confirmation: Option<&str>,
@@ -28,7 +31,7 @@ pub async fn change_type(
     let mut conn = persistence::db::conn(&state.pool).await?;
     wake_after_commit(
         conn.transaction(async |conn| {
-            settle(run(conn, state, caller, id, target, confirmation).await)
+            settle(run(conn, state, caller, ctx, id, target, confirmation).await)
         })
         .await,
     )?
@@ -38,6 +41,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     target: Result<ConnectionType, FieldError>,
     confirmation: Option<&str>,
@@ -59,25 +63,33 @@ async fn run(
         return Ok(view(&row, credential.as_ref(), platform));
     }
     let before = effective_app(&row, credential.as_ref(), platform).map(|a| a.client_id);
-    let mut updated: Connection = diesel::update(pc::table.find(id))
+    let mut changed: Connection = diesel::update(pc::table.find(id))
         .set((
             pc::connection_type.eq(target),
             pc::updated_at.eq(diesel::dsl::now),
+            pc::version.eq(pc::version + 1),
         ))
         .returning(Connection::as_returning())
         .get_result(conn)
         .await?;
-    let after = effective_app(&updated, credential.as_ref(), platform).map(|a| a.client_id);
+    let after = effective_app(&changed, credential.as_ref(), platform).map(|a| a.client_id);
     if before != after {
-        updated = diesel::update(pc::table.find(id))
+        changed = diesel::update(pc::table.find(id))
             .set(app_changed_values())
             .returning(Connection::as_returning())
             .get_result(conn)
             .await?;
     }
-    let shown = view(&updated, credential.as_ref(), platform);
-    persistence::outbox::append(conn, &[event(events::CONNECTION_TYPE_CHANGED, id, &shown)])
-        .await?;
+    let shown = view(&changed, credential.as_ref(), platform);
+    let emitted = updated(
+        ctx,
+        events::CONNECTION_TYPE_CHANGED,
+        id,
+        &view(&row, credential.as_ref(), platform),
+        &shown,
+        changed.version,
+    );
+    persistence::outbox::append(conn, &[emitted]).await?;
     let reason = format!("{} -> {}", row.connection_type, target);
     gate.allow(conn, Some(&reason)).await?;
     Ok(shown)

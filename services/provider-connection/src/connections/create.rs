@@ -4,12 +4,13 @@ use super::NOT_VERIFIED;
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Gate, Stop, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType, CredentialMeta, CredentialSource};
 use crate::db::schema::provider_connections as pc;
 use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, event, updated};
 use crate::input::CreateInput;
 use crate::views::{ConnectionView, CredentialEvent, view, views};
 use diesel::prelude::*;
@@ -20,15 +21,21 @@ use persistence::outbox::wake_after_commit;
 /// Needs `manage` (plus `manage_dedicated` for a dedicated connection). A new default demotes the previous
 /// default of the tenant and provider under a per-tenant advisory lock, so two concurrent creates cannot both
 /// stay default.
+///
+/// Versions: the new connection starts at 1 (`connection.created`), 2 when the create stores a dedicated
+/// credential (`credential.stored`, same transaction, set by the insert itself); each demoted connection is bumped
+/// by the demoting update (its `connection.updated`, whose `changes` is `is_default` true -> false: the update
+/// only matches default rows, so no read of them is needed).
 pub async fn create(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     tenant: &str,
     input: Result<CreateInput, FieldError>,
 ) -> Result<ConnectionView, ApiError> {
     let mut conn = persistence::db::conn(&state.pool).await?;
     wake_after_commit(
-        conn.transaction(async |conn| settle(run(conn, state, caller, tenant, input).await))
+        conn.transaction(async |conn| settle(run(conn, state, caller, ctx, tenant, input).await))
             .await,
     )?
 }
@@ -37,6 +44,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     tenant: &str,
     input: Result<CreateInput, FieldError>,
 ) -> Result<ConnectionView, Stop> {
@@ -68,6 +76,7 @@ async fn run(
         .set((
             pc::is_default.eq(false),
             pc::updated_at.eq(diesel::dsl::now),
+            pc::version.eq(pc::version + 1),
         ))
         .returning(Connection::as_returning())
         .get_results(conn)
@@ -90,6 +99,11 @@ async fn run(
             pc::connection_type.eq(input.connection_type),
             pc::health_status.eq(NOT_VERIFIED),
             pc::migration_review_required.eq(legacy),
+            pc::version.eq(if input.dedicated_credential.is_some() {
+                2
+            } else {
+                1
+            }),
         ))
         .returning(Connection::as_returning())
         .get_result(conn)
@@ -99,6 +113,7 @@ async fn run(
         Some(credential) => {
             credentials::store(conn, &state.secrets, row.id, credential).await?;
             emitted.push(event(
+                ctx,
                 events::CREDENTIAL_STORED,
                 row.id,
                 &CredentialEvent {
@@ -107,6 +122,7 @@ async fn run(
                     source: credential.source,
                     key_id: Some(state.secrets.active_key_id()),
                 },
+                row.version,
             ));
             Some(CredentialMeta {
                 client_id: credential.client_id.clone(),
@@ -116,11 +132,26 @@ async fn run(
         None => None,
     };
     let created = view(&row, credential.as_ref(), &state.platform_client_id);
-    emitted.insert(0, event(events::CONNECTION_CREATED, row.id, &created));
+    emitted.insert(
+        0,
+        event(ctx, events::CONNECTION_CREATED, row.id, &created, 1),
+    );
     let demoted_ids: Vec<_> = demoted.iter().map(|r| r.id).collect();
     let demoted_credentials = credentials::metas(conn, &demoted_ids).await?;
-    for shown in views(&demoted, &demoted_credentials, &state.platform_client_id) {
-        emitted.push(event(events::CONNECTION_UPDATED, shown.id, &shown));
+    let shown = views(&demoted, &demoted_credentials, &state.platform_client_id);
+    for (row, after) in demoted.iter().zip(&shown) {
+        let before = ConnectionView {
+            is_default: true,
+            ..after.clone()
+        };
+        emitted.push(updated(
+            ctx,
+            events::CONNECTION_UPDATED,
+            row.id,
+            &before,
+            after,
+            row.version,
+        ));
     }
     persistence::outbox::append(conn, &emitted).await?;
     let reason = (!demoted.is_empty()).then_some("previous_default_demoted");

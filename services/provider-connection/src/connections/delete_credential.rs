@@ -4,11 +4,12 @@ use super::app_changed_values;
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Stop, authorize, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, event, updated};
 use crate::ids::ConnectionId;
 use crate::views::{CredentialEvent, view};
 use diesel::prelude::*;
@@ -17,16 +18,22 @@ use persistence::outbox::wake_after_commit;
 
 /// Deletes the dedicated credential: `manage_dedicated` and the confirmation header. On a dedicated connection
 /// this removes its app: consent and verification start over.
+///
+/// Two events about the connection (`credential.deleted`, then `connection.updated`): one update bumps its
+/// version by two (on a platform connection, whose app does not change, the update only bumps the version).
 pub async fn delete_credential(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     confirmation: Option<&str>,
 ) -> Result<(), ApiError> {
     let mut conn = persistence::db::conn(&state.pool).await?;
     wake_after_commit(
-        conn.transaction(async |conn| settle(run(conn, state, caller, id, confirmation).await))
-            .await,
+        conn.transaction(async |conn| {
+            settle(run(conn, state, caller, ctx, id, confirmation).await)
+        })
+        .await,
     )?
 }
 
@@ -34,6 +41,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     confirmation: Option<&str>,
 ) -> Result<(), Stop> {
@@ -52,20 +60,27 @@ async fn run(
         ));
         return Err(gate.refuse(conn, "no_credential", refusal).await);
     };
-    let updated: Connection = if row.connection_type == ConnectionType::Dedicated {
+    let changed: Connection = if row.connection_type == ConnectionType::Dedicated {
         diesel::update(pc::table.find(id))
             .set((
                 app_changed_values(),
                 pc::migration_review_required.eq(false),
                 pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 2),
             ))
             .returning(Connection::as_returning())
             .get_result(conn)
             .await?
     } else {
-        row
+        diesel::update(pc::table.find(id))
+            .set(pc::version.eq(pc::version + 2))
+            .returning(Connection::as_returning())
+            .get_result(conn)
+            .await?
     };
-    let shown = view(&updated, None, &state.platform_client_id);
+    let platform = &state.platform_client_id;
+    let shown = view(&changed, None, platform);
+
     let removed = CredentialEvent {
         connection_id: id,
         client_id: &deleted.client_id,
@@ -75,8 +90,21 @@ async fn run(
     persistence::outbox::append(
         conn,
         &[
-            event(events::CREDENTIAL_DELETED, id, &removed),
-            event(events::CONNECTION_UPDATED, id, &shown),
+            event(
+                ctx,
+                events::CREDENTIAL_DELETED,
+                id,
+                &removed,
+                changed.version - 1,
+            ),
+            updated(
+                ctx,
+                events::CONNECTION_UPDATED,
+                id,
+                &view(&row, Some(&deleted), platform),
+                &shown,
+                changed.version,
+            ),
         ],
     )
     .await?;

@@ -4,11 +4,12 @@ use super::app_changed_values;
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Stop, authorize, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType, CredentialMeta, CredentialSource};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, event, updated};
 use crate::ids::ConnectionId;
 use crate::input::CredentialInput;
 use crate::views::{ConnectionView, CredentialEvent, view};
@@ -20,15 +21,20 @@ use persistence::outbox::wake_after_commit;
 /// Creates or rotates the dedicated credential (dedicated connections only): `manage_dedicated`. A new client id
 /// is a new app: consent and verification start over. A `legacy_migrated` credential flags the connection for
 /// review until a verification succeeds.
+///
+/// Two events about the connection (`credential.stored`, then `connection.updated`): its update bumps the
+/// version by two, the events carry the two versions in order. The row locked by `authorize` and the previous
+/// credential are the `before` of the update's `changes`.
 pub async fn put_credential(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     input: Result<CredentialInput, FieldError>,
 ) -> Result<ConnectionView, ApiError> {
     let mut conn = persistence::db::conn(&state.pool).await?;
     wake_after_commit(
-        conn.transaction(async |conn| settle(run(conn, state, caller, id, input).await))
+        conn.transaction(async |conn| settle(run(conn, state, caller, ctx, id, input).await))
             .await,
     )?
 }
@@ -37,6 +43,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
     input: Result<CredentialInput, FieldError>,
 ) -> Result<ConnectionView, Stop> {
@@ -60,12 +67,13 @@ async fn run(
     let app_changed =
         previous.as_ref().map(|p| p.client_id.as_str()) != Some(input.client_id.as_str());
     let legacy = input.source == CredentialSource::LegacyMigrated;
-    let updated: Connection = if app_changed {
+    let changed: Connection = if app_changed {
         diesel::update(pc::table.find(id))
             .set((
                 app_changed_values(),
                 pc::migration_review_required.eq(legacy),
                 pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 2),
             ))
             .returning(Connection::as_returning())
             .get_result(conn)
@@ -75,6 +83,7 @@ async fn run(
             .set((
                 pc::migration_review_required.eq(legacy),
                 pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 2),
             ))
             .returning(Connection::as_returning())
             .get_result(conn)
@@ -84,7 +93,8 @@ async fn run(
         client_id: input.client_id.clone(),
         source: input.source,
     };
-    let shown = view(&updated, Some(&meta), &state.platform_client_id);
+    let platform = &state.platform_client_id;
+    let shown = view(&changed, Some(&meta), platform);
     let stored = CredentialEvent {
         connection_id: id,
         client_id: &input.client_id,
@@ -94,8 +104,21 @@ async fn run(
     persistence::outbox::append(
         conn,
         &[
-            event(events::CREDENTIAL_STORED, id, &stored),
-            event(events::CONNECTION_UPDATED, id, &shown),
+            event(
+                ctx,
+                events::CREDENTIAL_STORED,
+                id,
+                &stored,
+                changed.version - 1,
+            ),
+            updated(
+                ctx,
+                events::CONNECTION_UPDATED,
+                id,
+                &view(&row, previous.as_ref(), platform),
+                &shown,
+                changed.version,
+            ),
         ],
     )
     .await?;

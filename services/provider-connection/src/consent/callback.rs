@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::audit::{self, CONSENT_CALLBACK_ACTOR, Decision};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, AuditOutcome, Connection, ConsentStatus};
 use crate::db::schema::{consent_states, provider_connections as pc};
@@ -43,9 +44,11 @@ fn expected_tenant(connection_tenant: &str, answered: Option<&str>) -> bool {
 
 /// The state is the credential: missing, forged, expired or replayed is 403; a connection that no longer exists
 /// is 404. A valid state with `admin_consent=True` and the expected tenant grants consent; an `error` (or
-/// anything else) marks it failed. The state is consumed either way.
+/// anything else) marks it failed. The state is consumed either way. The consent event bumps the connection's
+/// version (locked first); its actor is `system:consent-callback` (see `Ctx::consent_callback`).
 pub async fn callback(
     state: &AppState,
+    ctx: &Ctx,
     query: CallbackQuery,
     request_id: Option<&str>,
 ) -> Result<CallbackPage, ApiError> {
@@ -186,6 +189,7 @@ pub async fn callback(
                 pc::consent_status.eq(status),
                 pc::health_status.eq(&health),
                 pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 1),
             ))
             .returning(Connection::as_returning())
             .get_result(conn)
@@ -196,7 +200,8 @@ pub async fn callback(
         } else {
             events::CONSENT_FAILED
         };
-        persistence::outbox::append(conn, &[event(kind, id, &shown)]).await?;
+        persistence::outbox::append(conn, &[event(ctx, kind, id, &shown, updated.version)])
+            .await?;
         audit::record(conn, decision(reason)).await?;
         Ok(page)
     })

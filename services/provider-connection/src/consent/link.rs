@@ -4,11 +4,12 @@ use super::state::StateClaims;
 use crate::AppState;
 use crate::auth::{Caller, Capability};
 use crate::authz::{Stop, authorize, settle};
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{Action, Connection, ConsentStatus};
 use crate::db::schema::{consent_states, provider_connections as pc};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, updated};
 use crate::ids::ConnectionId;
 use crate::views::{ConsentLink, effective_app, view};
 use chrono::Utc;
@@ -20,15 +21,17 @@ use uuid::Uuid;
 /// The one scope asked for: the application permissions configured on the app.
 pub const GRAPH_DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 
-/// Needs `manage`. Moves `consent_status` from `unknown` to `required`.
+/// Needs `manage`. Moves `consent_status` from `unknown` to `required` (a `connection.updated`, bumping the
+/// connection's version; the row locked by `authorize` is its `before`).
 pub async fn link(
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
 ) -> Result<ConsentLink, ApiError> {
     let mut conn = persistence::db::conn(&state.pool).await?;
     wake_after_commit(
-        conn.transaction(async |conn| settle(run(conn, state, caller, id).await))
+        conn.transaction(async |conn| settle(run(conn, state, caller, ctx, id).await))
             .await,
     )?
 }
@@ -37,6 +40,7 @@ async fn run(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     caller: &Caller,
+    ctx: &Ctx,
     id: ConnectionId,
 ) -> Result<ConsentLink, Stop> {
     let (row, gate) = authorize(conn, caller, id, Action::ConsentLink, Capability::Manage).await?;
@@ -66,16 +70,25 @@ async fn run(
     let claims = StateClaims::new(id, client_id.clone(), nonce, expires_at.timestamp());
     let signed = state.consent_signer.sign(&claims)?;
     if row.consent_status == ConsentStatus::Unknown {
-        let updated: Connection = diesel::update(pc::table.find(id))
+        let changed: Connection = diesel::update(pc::table.find(id))
             .set((
                 pc::consent_status.eq(ConsentStatus::Required),
                 pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 1),
             ))
             .returning(Connection::as_returning())
             .get_result(conn)
             .await?;
-        let shown = view(&updated, credential.as_ref(), &state.platform_client_id);
-        persistence::outbox::append(conn, &[event(events::CONNECTION_UPDATED, id, &shown)]).await?;
+        let platform = &state.platform_client_id;
+        let emitted = updated(
+            ctx,
+            events::CONNECTION_UPDATED,
+            id,
+            &view(&row, credential.as_ref(), platform),
+            &view(&changed, credential.as_ref(), platform),
+            changed.version,
+        );
+        persistence::outbox::append(conn, &[emitted]).await?;
     }
     gate.allow(conn, None).await?;
     let url = consent_url(

@@ -142,6 +142,8 @@ pub struct Connection {
     pub migration_review_required: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The subject version of the connection's events (+1 per event about it); never shown by the API.
+    pub version: i64,
 }
 
 /// A dedicated credential; `ciphertext` is the sealed secret, opened only by the verification worker.

@@ -54,6 +54,7 @@ diesel::table! {
         migration_review_required -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int8,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::consent;
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ConnectionId;
 use crate::input::CallbackQuery;
@@ -11,12 +12,14 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use service_kit::observe::RequestId;
 
 pub(super) async fn link(
+    req: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
-    Ok(HttpResponse::Ok().json(consent::link(&state, &caller, id).await?))
+    Ok(HttpResponse::Ok()
+        .json(consent::link(&state, &caller, &Ctx::member(&caller, &req), id).await?))
 }
 
 /// Reached by the administrator's browser: the answer is an HTML page that is never cached, loads nothing and
@@ -27,7 +30,13 @@ pub(super) async fn callback(
 ) -> Result<HttpResponse, ApiError> {
     let query = CallbackQuery::read(&req);
     let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
-    let page = consent::callback(&state, query, request_id.as_deref()).await?;
+    let page = consent::callback(
+        &state,
+        &Ctx::consent_callback(&req),
+        query,
+        request_id.as_deref(),
+    )
+    .await?;
     let status = StatusCode::from_u16(page.status).unwrap_or(StatusCode::OK);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")

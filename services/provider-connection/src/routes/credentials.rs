@@ -4,6 +4,7 @@ use super::{body, confirmation};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::connections;
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ConnectionId;
 use crate::input::CredentialInput;
@@ -18,7 +19,10 @@ pub(super) async fn put(
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
     let input = body(&req, &bytes, CredentialInput::parse);
-    Ok(HttpResponse::Ok().json(connections::put_credential(&state, &caller, id, input).await?))
+    Ok(HttpResponse::Ok().json(
+        connections::put_credential(&state, &caller, &Ctx::member(&caller, &req), id, input)
+            .await?,
+    ))
 }
 
 pub(super) async fn delete(
@@ -28,6 +32,13 @@ pub(super) async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
-    connections::delete_credential(&state, &caller, id, confirmation(&req)).await?;
+    connections::delete_credential(
+        &state,
+        &caller,
+        &Ctx::member(&caller, &req),
+        id,
+        confirmation(&req),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

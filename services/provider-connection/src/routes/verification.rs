@@ -2,18 +2,21 @@
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::{ConnectionId, RunId};
 use crate::verification;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 pub(super) async fn start(
+    req: HttpRequest,
     caller: Caller,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
-    Ok(HttpResponse::Accepted().json(verification::start(&state, &caller, id).await?))
+    Ok(HttpResponse::Accepted()
+        .json(verification::start(&state, &caller, &Ctx::member(&caller, &req), id).await?))
 }
 
 pub(super) async fn run(

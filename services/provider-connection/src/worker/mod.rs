@@ -9,6 +9,7 @@ mod verdict;
 
 pub use verdict::{Verdict, failure};
 
+use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{
     Connection, ConnectionType, ConsentStatus, Credential, Run, RunOutcome, RunStatus,
@@ -322,8 +323,9 @@ impl Worker {
     }
 }
 
-/// Sets the connection's verification state from a verdict and writes the outcome event. A healthy verdict ends
-/// a legacy credential's migration review.
+/// Sets the connection's verification state from a verdict and writes the outcome event (actor
+/// `worker:verification`), bumping the connection's version in the first update. A healthy verdict ends a legacy
+/// credential's migration review.
 async fn finish_connection(
     conn: &mut AsyncPgConnection,
     run_id: RunId,
@@ -340,6 +342,7 @@ async fn finish_connection(
                 .eq(pc::migration_review_required
                     .and((!healthy).into_sql::<diesel::sql_types::Bool>())),
             pc::updated_at.eq(diesel::dsl::now),
+            pc::version.eq(pc::version + 1),
         ))
         .returning(Connection::as_returning())
         .get_result(conn)
@@ -365,9 +368,11 @@ async fn finish_connection(
     persistence::outbox::append(
         conn,
         &[event(
+            &Ctx::worker(),
             events::VERIFICATION_COMPLETED,
             connection_id,
             &outcome,
+            updated.version,
         )],
     )
     .await

@@ -8,6 +8,7 @@ mod authz;
 mod consent;
 mod create;
 mod dedicated;
+mod event_attributes;
 mod helpers;
 mod ops;
 mod secrets;
