@@ -73,6 +73,65 @@ impl EventContext {
     }
 }
 
+/// How one service builds its events: its `source`, and the bookkeeping fields (timestamps, change counters)
+/// its `changes` leave out. Each service has one as `events::EMIT`.
+#[derive(Debug, Clone, Copy)]
+pub struct Emitter {
+    source: &'static str,
+    bookkeeping: &'static [&'static str],
+}
+
+impl Emitter {
+    pub const fn new(source: &'static str, bookkeeping: &'static [&'static str]) -> Self {
+        Self {
+            source,
+            bookkeeping,
+        }
+    }
+
+    /// An event about `subject` carrying `data`, stamped with the change's actor and trace and the subject's
+    /// version after the change.
+    pub fn event(
+        &self,
+        context: &impl AsRef<EventContext>,
+        event_type: &str,
+        subject: impl ToString,
+        data: &impl Serialize,
+        version: i64,
+    ) -> CloudEvent {
+        CloudEvent::of(self.source, event_type, subject, data).stamped(context.as_ref(), version)
+    }
+
+    /// An update's event: `after` as its data, and what changed since `before` as its `changes`.
+    pub fn updated(
+        &self,
+        context: &impl AsRef<EventContext>,
+        event_type: &str,
+        subject: impl ToString,
+        before: &impl Serialize,
+        after: &impl Serialize,
+        version: i64,
+    ) -> CloudEvent {
+        self.event(context, event_type, subject, after, version)
+            .with_changes(before, self.bookkeeping)
+    }
+
+    /// What differs between two representations, bookkeeping left out.
+    pub fn changes(
+        &self,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+    ) -> serde_json::Value {
+        changes(before, after, self.bookkeeping)
+    }
+}
+
+impl AsRef<EventContext> for EventContext {
+    fn as_ref(&self) -> &EventContext {
+        self
+    }
+}
+
 /// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (a field
 /// absent on one side counts as `null`), leaving out `excluded` (bookkeeping such as timestamps, which change on
 /// every write).

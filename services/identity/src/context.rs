@@ -20,9 +20,8 @@ pub use service_kit::request::TRACEPARENT;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ctx(EventContext);
 
-impl std::ops::Deref for Ctx {
-    type Target = EventContext;
-    fn deref(&self) -> &EventContext {
+impl AsRef<EventContext> for Ctx {
+    fn as_ref(&self) -> &EventContext {
         &self.0
     }
 }

@@ -6,11 +6,14 @@ use std::collections::HashMap;
 use crate::context::Ctx;
 use crate::db::models::Assignment;
 use domain::CloudEvent;
-use serde::Serialize;
-use serde_json::Value;
+use domain::event::Emitter;
 use uuid::Uuid;
 
 pub const SOURCE: &str = "/identity";
+
+/// How this service builds its events (`EMIT.event`, `EMIT.updated`): its source, and the bookkeeping fields
+/// its `changes` leave out.
+pub const EMIT: Emitter = Emitter::new(SOURCE, &["updated"]);
 
 pub const USER_CREATED: &str = "identity.user.created.v1";
 pub const USER_UPDATED: &str = "identity.user.updated.v1";
@@ -26,36 +29,6 @@ pub const PERMISSION_UPDATED: &str = "identity.permission.updated.v1";
 pub const PERMISSION_DELETED: &str = "identity.permission.deleted.v1";
 pub const ASSIGNMENT_GRANTED: &str = "identity.assignment.granted.v1";
 pub const ASSIGNMENT_REVOKED: &str = "identity.assignment.revoked.v1";
-
-/// An event of this service about `subject` carrying `data`, stamped with the change's actor and trace and the
-/// subject's version after the change.
-pub fn event(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: impl ToString,
-    data: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
-}
-
-/// An `*.updated.v1` event: `after` as its data, and what changed since `before` as its `changes`.
-pub fn updated(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: impl ToString,
-    before: &impl Serialize,
-    after: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    event(ctx, event_type, subject, after, version).with_changes(before, &["updated"])
-}
-
-/// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (the
-/// `updated` timestamp is not a change of its own).
-pub fn changes(before: &Value, after: &Value) -> Value {
-    domain::event::changes(before, after, &["updated"])
-}
 
 /// An assignment's subject: the user, so one person's grants and revocations keep their order.
 pub fn assignment_subject(assignment: &Assignment) -> String {
@@ -77,7 +50,7 @@ pub fn cascade(ctx: &Ctx, revoked: &[Assignment], after: &HashMap<Uuid, i64>) ->
         .map(|a| {
             let version = next.entry(a.userid).or_insert(0);
             *version += 1;
-            event(ctx, ASSIGNMENT_REVOKED, assignment_subject(a), a, *version)
+            EMIT.event(ctx, ASSIGNMENT_REVOKED, assignment_subject(a), a, *version)
         })
         .collect()
 }
@@ -113,10 +86,10 @@ mod tests {
         let before = json!({"id": 1, "name": "a", "updated": "t1", "localid": null});
         let after = json!({"id": 1, "name": "b", "updated": "t2", "localid": "L"});
         assert_eq!(
-            changes(&before, &after),
+            EMIT.changes(&before, &after),
             json!({"name": {"before": "a", "after": "b"}, "localid": {"before": null, "after": "L"}})
         );
-        assert_eq!(changes(&after, &after), json!({}));
+        assert_eq!(EMIT.changes(&after, &after), json!({}));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::db::models::Application;
 use crate::db::schema::applications;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::ids::ApplicationId;
 use crate::views::RegisteredV1;
 use diesel::prelude::*;
@@ -41,7 +41,7 @@ pub async fn register(
                 .optional()?;
             match inserted {
                 Some((app, version)) => {
-                    let registered = event(
+                    let registered = EMIT.event(
                         ctx,
                         events::APPLICATION_REGISTERED,
                         application_id,

@@ -10,29 +10,14 @@ use crate::auth::Caller;
 use actix_web::HttpRequest;
 use domain::event::EventContext;
 
-/// The context of one change: its actor and the trace of the request that caused it (the shared
-/// [`EventContext`], built here from this service's kinds of caller).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ctx(EventContext);
+/// The context of one change: the shared [`EventContext`] (`Ctx::system` for changes without a caller), built
+/// by the functions below from this service's kinds of caller.
+pub type Ctx = EventContext;
 
-impl std::ops::Deref for Ctx {
-    type Target = EventContext;
-    fn deref(&self) -> &EventContext {
-        &self.0
-    }
-}
-
-impl Ctx {
-    /// A change nobody's request caused (start-up registration, tools): `system:<what>`, no trace.
-    pub fn system(what: &str) -> Self {
-        Self(EventContext::system(what))
-    }
-
-    /// A bearer-token caller's change: `sub:<subject>`, with the request's trace (a valid `traceparent` only).
-    pub fn caller(caller: &Caller, req: &HttpRequest) -> Self {
-        Self(EventContext::new(
-            format!("sub:{}", caller.actor),
-            service_kit::request::traceparent(req),
-        ))
-    }
+/// A bearer-token caller's change: `sub:<subject>`, with the request's trace (a valid `traceparent` only).
+pub fn caller(caller: &Caller, req: &HttpRequest) -> Ctx {
+    EventContext::new(
+        format!("sub:{}", caller.actor),
+        service_kit::request::traceparent(req),
+    )
 }

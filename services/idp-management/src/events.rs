@@ -5,14 +5,15 @@
 //! Every event carries `actor` and `subjectversion` (and `traceparent` when the request had a valid one); the
 //! changed events (`identity-provider.replaced`, `public-setup.changed`) carry `changes` too.
 
-use crate::context::Ctx;
 use crate::ids::{ApplicationId, ProviderKey};
-use domain::CloudEvent;
-use serde::Serialize;
-use serde_json::Value;
+use domain::event::Emitter;
 
 /// The CloudEvents `source` of every event of this service.
 pub const SOURCE: &str = "/idp-management";
+
+/// How this service builds its events (`EMIT.event`, `EMIT.updated`): its source, and the bookkeeping fields
+/// its `changes` leave out.
+pub const EMIT: Emitter = Emitter::new(SOURCE, BOOKKEEPING);
 
 /// An application was registered (data: applicationId, changeId, createdBy).
 pub const APPLICATION_REGISTERED: &str = "idp-management.application.registered.v1";
@@ -38,37 +39,6 @@ pub const ALL: &[&str] = &[
 /// modification time and the change id (the `ETag`; the event's `subjectversion` and `data` carry the order).
 const BOOKKEEPING: &[&str] = &["lastModifiedAt", "changeId"];
 
-/// An event of this service about `subject` carrying `data`, stamped with the change's actor and trace and the
-/// subject's version after the change.
-pub fn event(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: impl ToString,
-    data: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
-}
-
-/// A changed event (`replaced`, `public-setup.changed`): `after` as its data, and what differs from `before`
-/// as its `changes`.
-pub fn changed(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: impl ToString,
-    before: &impl Serialize,
-    after: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    event(ctx, event_type, subject, after, version).with_changes(before, BOOKKEEPING)
-}
-
-/// `{"<field>":{"before":..,"after":..}}` for each top-level field whose value differs (an absent field is
-/// `null`), the [`BOOKKEEPING`] fields left out.
-pub fn changes(before: &Value, after: &Value) -> Value {
-    domain::event::changes(before, after, BOOKKEEPING)
-}
-
 /// A provider's subject: `<applicationId>/<key>` (neither can contain `/`).
 pub fn provider_subject(application_id: &ApplicationId, key: &ProviderKey) -> String {
     format!("{application_id}/{key}")
@@ -85,11 +55,11 @@ mod tests {
         let after = json!({"key": "k", "lastModifiedAt": "t2", "changeId": "2", "status": "DISABLED",
                            "description": "d"});
         assert_eq!(
-            changes(&before, &after),
+            EMIT.changes(&before, &after),
             json!({"name": {"before": "a", "after": null}, "status": {"before": "ENABLED", "after": "DISABLED"},
                    "description": {"before": null, "after": "d"}})
         );
-        assert_eq!(changes(&after, &after), json!({}));
+        assert_eq!(EMIT.changes(&after, &after), json!({}));
     }
 
     #[test]

@@ -11,42 +11,21 @@ use actix_web::HttpRequest;
 use domain::event::EventContext;
 use service_kit::request::traceparent;
 
-/// The context of one change: its actor and the trace of the request that caused it (the shared
-/// [`EventContext`], built here from this service's kinds of caller).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ctx(EventContext);
+/// The context of one change: the shared [`EventContext`] (`Ctx::system` for changes without a caller), built
+/// by the functions below from this service's kinds of caller.
+pub type Ctx = EventContext;
 
-impl std::ops::Deref for Ctx {
-    type Target = EventContext;
-    fn deref(&self) -> &EventContext {
-        &self.0
-    }
+/// The verification worker's changes: `worker:verification`, no trace (a run outlives its request).
+pub fn worker() -> Ctx {
+    EventContext::new("worker:verification".to_owned(), None)
 }
 
-impl Ctx {
-    /// A change nobody's request caused: `system:<what>`, no trace.
-    pub fn system(what: &str) -> Self {
-        Self(EventContext::system(what))
-    }
+/// A member's call: `sub:<sub>`, with the request's trace.
+pub fn member(caller: &Caller, req: &HttpRequest) -> Ctx {
+    EventContext::new(format!("sub:{}", caller.member), traceparent(req))
+}
 
-    /// The verification worker's changes: `worker:verification`, no trace (a run outlives its request).
-    pub fn worker() -> Self {
-        Self(EventContext::new("worker:verification".to_owned(), None))
-    }
-
-    /// A member's call: `sub:<sub>`, with the request's trace.
-    pub fn member(caller: &Caller, req: &HttpRequest) -> Self {
-        Self(EventContext::new(
-            format!("sub:{}", caller.member),
-            traceparent(req),
-        ))
-    }
-
-    /// Microsoft's consent callback (no bearer token): `system:consent-callback`, with the request's trace.
-    pub fn consent_callback(req: &HttpRequest) -> Self {
-        Self(EventContext::new(
-            "system:consent-callback",
-            traceparent(req),
-        ))
-    }
+/// Microsoft's consent callback (no bearer token): `system:consent-callback`, with the request's trace.
+pub fn consent_callback(req: &HttpRequest) -> Ctx {
+    EventContext::new("system:consent-callback", traceparent(req))
 }

@@ -6,14 +6,13 @@
 //! the change's transaction before the outbox insert, +1 per event about the connection), and `traceparent` when
 //! the request carried a valid one; `connection.updated` and `connection.type_changed` carry `changes`.
 
-
-use crate::context::Ctx;
-use crate::ids::ConnectionId;
-use domain::CloudEvent;
-use serde::Serialize;
-use serde_json::Value;
+use domain::event::Emitter;
 
 pub const SOURCE: &str = "/provider-connection";
+
+/// How this service builds its events (`EMIT.event`, `EMIT.updated`): its source, and the bookkeeping fields
+/// its `changes` leave out.
+pub const EMIT: Emitter = Emitter::new(SOURCE, &[]);
 
 pub const CONNECTION_CREATED: &str = "provider-connection.connection.created.v1";
 pub const CONNECTION_UPDATED: &str = "provider-connection.connection.updated.v1";
@@ -23,37 +22,6 @@ pub const CREDENTIAL_DELETED: &str = "provider-connection.credential.deleted.v1"
 pub const CONSENT_GRANTED: &str = "provider-connection.consent.granted.v1";
 pub const CONSENT_FAILED: &str = "provider-connection.consent.failed.v1";
 pub const VERIFICATION_COMPLETED: &str = "provider-connection.verification.completed.v1";
-
-/// An event about connection `subject` carrying `data`, stamped with the change's actor and trace and the
-/// connection's version after this event (`provider_connections.version`, +1 per event about the connection).
-pub fn event(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: ConnectionId,
-    data: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    CloudEvent::of(SOURCE, event_type, subject, data).stamped(ctx, version)
-}
-
-/// A `connection.updated` / `connection.type_changed` event: `after` as its data, and what changed since
-/// `before` as its `changes`.
-pub fn updated(
-    ctx: &Ctx,
-    event_type: &str,
-    subject: ConnectionId,
-    before: &impl Serialize,
-    after: &impl Serialize,
-    version: i64,
-) -> CloudEvent {
-    event(ctx, event_type, subject, after, version).with_changes(before, &[])
-}
-
-/// The fields whose value differs between two representations, each as `{"before":..,"after":..}` (a field
-/// absent on one side is `null` there). The connection's representation has no timestamp.
-pub fn changes(before: &Value, after: &Value) -> Value {
-    domain::event::changes(before, after, &[])
-}
 
 /// Every event type this service publishes (the catalogue test checks each is documented).
 pub const ALL: &[&str] = &[
@@ -77,13 +45,13 @@ mod tests {
         let before = json!({"id": 1, "consent_status": "unknown", "effective_app_id": "a"});
         let after = json!({"id": 1, "consent_status": "required"});
         assert_eq!(
-            changes(&before, &after),
+            EMIT.changes(&before, &after),
             json!({
                 "consent_status": {"before": "unknown", "after": "required"},
                 "effective_app_id": {"before": "a", "after": null}
             })
         );
-        assert_eq!(changes(&after, &after), json!({}));
+        assert_eq!(EMIT.changes(&after, &after), json!({}));
     }
 
     #[test]

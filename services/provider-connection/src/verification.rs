@@ -16,7 +16,7 @@ use crate::db::models::{
 use crate::db::schema::{provider_connections as pc, verification_runs as runs};
 use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
-use crate::events::{self, event, updated};
+use crate::events::{self, EMIT};
 use crate::ids::{ConnectionId, RunId};
 use crate::views::{OutcomeEvent, RunView, StartResponse, StartStatus, effective_app, view};
 use diesel::prelude::*;
@@ -144,7 +144,7 @@ async fn run(
             health_status: health,
             connection: &shown,
         };
-        event(
+        EMIT.event(
             ctx,
             events::VERIFICATION_COMPLETED,
             id,
@@ -153,7 +153,7 @@ async fn run(
         )
     } else {
         let before = view(&row, credential.as_ref(), platform);
-        updated(
+        EMIT.updated(
             ctx,
             events::CONNECTION_UPDATED,
             id,

@@ -6,7 +6,7 @@ use crate::context::Ctx;
 use crate::db::models::Assignment;
 use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use persistence::db::conn;
@@ -73,7 +73,7 @@ pub async fn grant(pool: &Pool, ctx: &Ctx, key: Key) -> Result<Granted, ApiError
             if let Some(row) = created {
                 let version = bump_user(conn, key.userid).await?;
                 let subject = events::assignment_subject(&row);
-                let emitted = event(ctx, events::ASSIGNMENT_GRANTED, subject, &row, version);
+                let emitted = EMIT.event(ctx, events::ASSIGNMENT_GRANTED, subject, &row, version);
                 events::append(conn, &[emitted]).await?;
                 return Ok(Granted::Created(row));
             }
@@ -121,7 +121,7 @@ pub async fn revoke(pool: &Pool, ctx: &Ctx, key: Key) -> Result<(), ApiError> {
             .optional()?
             .ok_or(TxError::Absent)?;
             let subject = events::assignment_subject(&row);
-            let emitted = event(ctx, events::ASSIGNMENT_REVOKED, subject, &row, version);
+            let emitted = EMIT.event(ctx, events::ASSIGNMENT_REVOKED, subject, &row, version);
             events::append(conn, &[emitted]).await?;
             Ok(())
         })

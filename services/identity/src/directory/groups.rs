@@ -4,7 +4,7 @@ use crate::context::Ctx;
 use crate::db::models::{Assignment, Group};
 use crate::db::schema::{group_user_permissions as gup, groups, grouptypes, users};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::input::GroupInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -131,7 +131,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: GroupInput) -> Result<Group, 
                 .await?;
             events::append(
                 conn,
-                &[event(ctx, events::GROUP_CREATED, row.id, &row, version)],
+                &[EMIT.event(ctx, events::GROUP_CREATED, row.id, &row, version)],
             )
             .await?;
             Ok(row)
@@ -172,7 +172,7 @@ pub async fn update(
                 .get_result::<(Group, i64)>(conn)
                 .await?;
             let emitted =
-                events::updated(ctx, events::GROUP_UPDATED, row.id, &before, &row, version);
+                events::EMIT.updated(ctx, events::GROUP_UPDATED, row.id, &before, &row, version);
             events::append(conn, &[emitted]).await?;
             Ok(Some(row))
         })
@@ -218,7 +218,7 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
                 .get_result(conn)
                 .await?;
             let mut emitted = events::cascade(ctx, &revoked, &after);
-            emitted.push(event(ctx, events::GROUP_DELETED, row.id, &row, version + 1));
+            emitted.push(EMIT.event(ctx, events::GROUP_DELETED, row.id, &row, version + 1));
             events::append(conn, &emitted).await?;
             Ok(Some(row))
         })

@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::db::models::GroupType;
 use crate::db::schema::grouptypes;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -49,7 +49,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<GroupTyp
             let (row, version) = row;
             events::append(
                 conn,
-                &[event(ctx, events::GROUPTYPE_CREATED, row.id, &row, version)],
+                &[EMIT.event(ctx, events::GROUPTYPE_CREATED, row.id, &row, version)],
             )
             .await?;
             Ok(row)
@@ -87,7 +87,7 @@ pub async fn update(
                 .returning((GroupType::as_returning(), grouptypes::version))
                 .get_result::<(GroupType, i64)>(conn)
                 .await?;
-            let emitted = events::updated(
+            let emitted = events::EMIT.updated(
                 ctx,
                 events::GROUPTYPE_UPDATED,
                 row.id,
@@ -116,13 +116,7 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: i32) -> Result<(), ApiError> {
             if let Some((row, version)) = &row {
                 events::append(
                     conn,
-                    &[event(
-                        ctx,
-                        events::GROUPTYPE_DELETED,
-                        row.id,
-                        row,
-                        version + 1,
-                    )],
+                    &[EMIT.event(ctx, events::GROUPTYPE_DELETED, row.id, row, version + 1)],
                 )
                 .await?;
             }

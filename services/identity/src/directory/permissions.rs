@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::db::models::Permission;
 use crate::db::schema::permissions;
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -53,13 +53,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<Permissi
             let (row, version) = row;
             events::append(
                 conn,
-                &[event(
-                    ctx,
-                    events::PERMISSION_CREATED,
-                    row.id,
-                    &row,
-                    version,
-                )],
+                &[EMIT.event(ctx, events::PERMISSION_CREATED, row.id, &row, version)],
             )
             .await?;
             Ok(row)
@@ -97,7 +91,7 @@ pub async fn update(
                 .returning((Permission::as_returning(), permissions::version))
                 .get_result::<(Permission, i64)>(conn)
                 .await?;
-            let emitted = events::updated(
+            let emitted = events::EMIT.updated(
                 ctx,
                 events::PERMISSION_UPDATED,
                 row.id,
@@ -123,7 +117,7 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
             .await
             .optional()?;
         if let Some((row, version)) = &row {
-            events::append(conn, &[event(ctx, events::PERMISSION_DELETED, row.id, row, version + 1)]).await?;
+            events::append(conn, &[EMIT.event(ctx, events::PERMISSION_DELETED, row.id, row, version + 1)]).await?;
         }
         Ok(row)
     })

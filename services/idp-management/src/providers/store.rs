@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::db::models::{Provider, Status, Visibility};
 use crate::db::schema::{applications, identity_providers as ip};
 use crate::error::ApiError;
-use crate::events::{self, changed, event, provider_subject};
+use crate::events::{self, EMIT, provider_subject};
 use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::ProviderInput;
 use crate::views::{DiscoveredV1, ProviderV1, SetupV1};
@@ -176,7 +176,7 @@ pub async fn setup_changed(
         .returning(applications::version)
         .get_result::<i64>(conn)
         .await?;
-    Ok(changed(
+    Ok(EMIT.updated(
         ctx,
         events::PUBLIC_SETUP_CHANGED,
         application_id,
@@ -189,7 +189,7 @@ pub async fn setup_changed(
 /// The event about `row` of `event_type` (created, deleted): the provider as the API shows it, with the
 /// provider's `version` after the change.
 pub fn provider_event(ctx: &Ctx, event_type: &str, row: &Provider, version: i64) -> CloudEvent {
-    event(
+    EMIT.event(
         ctx,
         event_type,
         provider_subject(&row.application_id, &row.key),
@@ -200,7 +200,7 @@ pub fn provider_event(ctx: &Ctx, event_type: &str, row: &Provider, version: i64)
 
 /// `identity-provider.replaced`: `row` as its data, what changed since `before` as its `changes`.
 pub fn provider_replaced(ctx: &Ctx, before: &Provider, row: &Provider, version: i64) -> CloudEvent {
-    changed(
+    EMIT.updated(
         ctx,
         events::PROVIDER_REPLACED,
         provider_subject(&row.application_id, &row.key),

@@ -4,7 +4,6 @@ use super::application;
 use super::render::etag;
 use crate::AppState;
 use crate::auth::{self, ADMIN};
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::views::ApplicationV1;
 use actix_web::http::header::ETAG;
@@ -18,7 +17,7 @@ pub async fn register(
     let caller = auth::authenticate(&req, &state).await?;
     let application = application(&req, "application-id")?;
     caller.require(ADMIN)?;
-    let ctx = Ctx::caller(&caller, &req);
+    let ctx = crate::context::caller(&caller, &req);
     let (app, created) =
         crate::applications::register(&state.pool, &ctx, &application, &caller.actor).await?;
     let mut response = if created {

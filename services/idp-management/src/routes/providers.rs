@@ -5,7 +5,6 @@ use super::render::{etag, many, one, streamed};
 use super::{caller_for, segment};
 use crate::AppState;
 use crate::auth::{READ, WRITE};
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ProviderKey;
 use crate::input::media::{self, BOTH, JSON};
@@ -33,7 +32,7 @@ pub async fn replace_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
-    let ctx = Ctx::caller(&caller, &req);
+    let ctx = crate::context::caller(&caller, &req);
     let return_updated = media::return_updated(&req)?;
     let media_in = media::content_type(&req, BOTH)?;
     let media_out = if return_updated {
@@ -73,7 +72,7 @@ pub async fn delete_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
-    let ctx = Ctx::caller(&caller, &req);
+    let ctx = crate::context::caller(&caller, &req);
     let if_match = media::if_match(&req)?;
     providers::delete_all(&state.pool, &ctx, &application, &if_match).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -98,7 +97,7 @@ pub async fn upsert_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
-    let ctx = Ctx::caller(&caller, &req);
+    let ctx = crate::context::caller(&caller, &req);
     let key = key(&req)?;
     let return_updated = media::return_updated(&req)?;
     media::content_type(&req, JSON)?;
@@ -138,7 +137,7 @@ pub async fn delete_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (caller, application) = caller_for(&req, &state, WRITE).await?;
-    let ctx = Ctx::caller(&caller, &req);
+    let ctx = crate::context::caller(&caller, &req);
     let key = key(&req)?;
     let if_match = media::if_match(&req)?;
     providers::delete_one(&state.pool, &ctx, &application, &key, &if_match).await?;

@@ -9,7 +9,7 @@ use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, updated};
+use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
 use crate::views::{ConnectionView, effective_app, view};
 use diesel::prelude::*;
@@ -81,7 +81,7 @@ async fn run(
             .await?;
     }
     let shown = view(&changed, credential.as_ref(), platform);
-    let emitted = updated(
+    let emitted = EMIT.updated(
         ctx,
         events::CONNECTION_TYPE_CHANGED,
         id,

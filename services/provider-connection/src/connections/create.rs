@@ -10,7 +10,7 @@ use crate::db::models::{Action, Connection, ConnectionType, CredentialMeta, Cred
 use crate::db::schema::provider_connections as pc;
 use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
-use crate::events::{self, event, updated};
+use crate::events::{self, EMIT};
 use crate::input::CreateInput;
 use crate::views::{ConnectionView, CredentialEvent, view, views};
 use diesel::prelude::*;
@@ -112,7 +112,7 @@ async fn run(
     let credential = match &input.dedicated_credential {
         Some(credential) => {
             credentials::store(conn, &state.secrets, row.id, credential).await?;
-            emitted.push(event(
+            emitted.push(EMIT.event(
                 ctx,
                 events::CREDENTIAL_STORED,
                 row.id,
@@ -134,7 +134,7 @@ async fn run(
     let created = view(&row, credential.as_ref(), &state.platform_client_id);
     emitted.insert(
         0,
-        event(ctx, events::CONNECTION_CREATED, row.id, &created, 1),
+        EMIT.event(ctx, events::CONNECTION_CREATED, row.id, &created, 1),
     );
     let demoted_ids: Vec<_> = demoted.iter().map(|r| r.id).collect();
     let demoted_credentials = credentials::metas(conn, &demoted_ids).await?;
@@ -144,7 +144,7 @@ async fn run(
             is_default: true,
             ..after.clone()
         };
-        emitted.push(updated(
+        emitted.push(EMIT.updated(
             ctx,
             events::CONNECTION_UPDATED,
             row.id,

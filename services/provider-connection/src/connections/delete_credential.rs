@@ -9,7 +9,7 @@ use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, event, updated};
+use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
 use crate::views::{CredentialEvent, view};
 use diesel::prelude::*;
@@ -90,14 +90,14 @@ async fn run(
     persistence::outbox::append(
         conn,
         &[
-            event(
+            EMIT.event(
                 ctx,
                 events::CREDENTIAL_DELETED,
                 id,
                 &removed,
                 changed.version - 1,
             ),
-            updated(
+            EMIT.updated(
                 ctx,
                 events::CONNECTION_UPDATED,
                 id,

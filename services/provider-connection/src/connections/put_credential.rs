@@ -9,7 +9,7 @@ use crate::credentials;
 use crate::db::models::{Action, Connection, ConnectionType, CredentialMeta, CredentialSource};
 use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
-use crate::events::{self, event, updated};
+use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
 use crate::input::CredentialInput;
 use crate::views::{ConnectionView, CredentialEvent, view};
@@ -104,14 +104,14 @@ async fn run(
     persistence::outbox::append(
         conn,
         &[
-            event(
+            EMIT.event(
                 ctx,
                 events::CREDENTIAL_STORED,
                 id,
                 &stored,
                 changed.version - 1,
             ),
-            updated(
+            EMIT.updated(
                 ctx,
                 events::CONNECTION_UPDATED,
                 id,

@@ -7,7 +7,7 @@ use crate::credentials;
 use crate::db::models::{Action, AuditOutcome, Connection, ConsentStatus};
 use crate::db::schema::{consent_states, provider_connections as pc};
 use crate::error::ApiError;
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::input::CallbackQuery;
 use crate::views::{CallbackPage, effective_app, view};
 use diesel::prelude::*;
@@ -200,7 +200,7 @@ pub async fn callback(
         } else {
             events::CONSENT_FAILED
         };
-        persistence::outbox::append(conn, &[event(ctx, kind, id, &shown, updated.version)])
+        persistence::outbox::append(conn, &[EMIT.event(ctx, kind, id, &shown, updated.version)])
             .await?;
         audit::record(conn, decision(reason)).await?;
         Ok(page)

@@ -9,7 +9,7 @@ use crate::credentials;
 use crate::db::models::{Action, Connection, ConsentStatus};
 use crate::db::schema::{consent_states, provider_connections as pc};
 use crate::error::ApiError;
-use crate::events::{self, updated};
+use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
 use crate::views::{ConsentLink, effective_app, view};
 use chrono::Utc;
@@ -80,7 +80,7 @@ async fn run(
             .get_result(conn)
             .await?;
         let platform = &state.platform_client_id;
-        let emitted = updated(
+        let emitted = EMIT.updated(
             ctx,
             events::CONNECTION_UPDATED,
             id,

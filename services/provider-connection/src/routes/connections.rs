@@ -4,7 +4,6 @@ use super::{BASE, body, confirmation};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::connections;
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ConnectionId;
 use crate::input::{self, CreateInput, connection_type_body};
@@ -19,8 +18,14 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let tenant = input::tenant(&path)?;
     let input = body(&req, &bytes, CreateInput::parse);
-    let created =
-        connections::create(&state, &caller, &Ctx::member(&caller, &req), &tenant, input).await?;
+    let created = connections::create(
+        &state,
+        &caller,
+        &crate::context::member(&caller, &req),
+        &tenant,
+        input,
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -47,7 +52,7 @@ pub(super) async fn change_type(
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
     let target = body(&req, &bytes, connection_type_body);
-    let ctx = Ctx::member(&caller, &req);
+    let ctx = crate::context::member(&caller, &req);
     let shown =
         connections::change_type(&state, &caller, &ctx, id, target, confirmation(&req)).await?;
     Ok(HttpResponse::Ok().json(shown))

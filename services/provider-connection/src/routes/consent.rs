@@ -3,7 +3,6 @@
 use crate::AppState;
 use crate::auth::Caller;
 use crate::consent;
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ConnectionId;
 use crate::input::CallbackQuery;
@@ -19,7 +18,7 @@ pub(super) async fn link(
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
     Ok(HttpResponse::Ok()
-        .json(consent::link(&state, &caller, &Ctx::member(&caller, &req), id).await?))
+        .json(consent::link(&state, &caller, &crate::context::member(&caller, &req), id).await?))
 }
 
 /// Reached by the administrator's browser: the answer is an HTML page that is never cached, loads nothing and
@@ -32,7 +31,7 @@ pub(super) async fn callback(
     let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
     let page = consent::callback(
         &state,
-        &Ctx::consent_callback(&req),
+        &crate::context::consent_callback(&req),
         query,
         request_id.as_deref(),
     )

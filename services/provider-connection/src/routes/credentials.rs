@@ -4,7 +4,6 @@ use super::{body, confirmation};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::connections;
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::ConnectionId;
 use crate::input::CredentialInput;
@@ -20,8 +19,14 @@ pub(super) async fn put(
     let id = ConnectionId::parse("connection", &path)?;
     let input = body(&req, &bytes, CredentialInput::parse);
     Ok(HttpResponse::Ok().json(
-        connections::put_credential(&state, &caller, &Ctx::member(&caller, &req), id, input)
-            .await?,
+        connections::put_credential(
+            &state,
+            &caller,
+            &crate::context::member(&caller, &req),
+            id,
+            input,
+        )
+        .await?,
     ))
 }
 
@@ -35,7 +40,7 @@ pub(super) async fn delete(
     connections::delete_credential(
         &state,
         &caller,
-        &Ctx::member(&caller, &req),
+        &crate::context::member(&caller, &req),
         id,
         confirmation(&req),
     )

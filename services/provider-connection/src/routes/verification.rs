@@ -2,7 +2,6 @@
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::context::Ctx;
 use crate::error::ApiError;
 use crate::ids::{ConnectionId, RunId};
 use crate::verification;
@@ -15,8 +14,9 @@ pub(super) async fn start(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ConnectionId::parse("connection", &path)?;
-    Ok(HttpResponse::Accepted()
-        .json(verification::start(&state, &caller, &Ctx::member(&caller, &req), id).await?))
+    Ok(HttpResponse::Accepted().json(
+        verification::start(&state, &caller, &crate::context::member(&caller, &req), id).await?,
+    ))
 }
 
 pub(super) async fn run(

@@ -9,14 +9,13 @@ mod verdict;
 
 pub use verdict::{Verdict, failure};
 
-use crate::context::Ctx;
 use crate::credentials;
 use crate::db::models::{
     Connection, ConnectionType, ConsentStatus, Credential, Run, RunOutcome, RunStatus,
     VerificationStatus,
 };
 use crate::db::schema::{provider_connections as pc, verification_runs as runs};
-use crate::events::{self, event};
+use crate::events::{self, EMIT};
 use crate::ids::{ConnectionId, RunId};
 use crate::settings::Settings;
 use crate::verification::NO_CREDENTIAL;
@@ -367,8 +366,8 @@ async fn finish_connection(
     };
     persistence::outbox::append(
         conn,
-        &[event(
-            &Ctx::worker(),
+        &[EMIT.event(
+            &crate::context::worker(),
             events::VERIFICATION_COMPLETED,
             connection_id,
             &outcome,
