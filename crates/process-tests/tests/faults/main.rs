@@ -5,10 +5,11 @@
 //! order (per subject, by `subjectversion` where events carry it), and how long publishing paused.
 //!
 //! `cargo test -p process-tests --test faults` runs the smoke set (connections closed by the broker, the
-//! relay's database session killed eight times), as CI does. `FAULTS=full` adds the scenarios that stop shared
-//! infrastructure: the broker stopped and started, the leader killed (`kill -9`) with two replicas, PostgreSQL
-//! restarted. Every scenario is bounded in time and requests and talks to loopback only. Figures:
-//! docs/RELIABILITY.md.
+//! relay's database session killed eight times), as CI does. `FAULTS=full` adds events published with no
+//! subscriber bound (read back from the stream), a half-open broker link (a proxy that stops passing the broker's
+//! replies), and the scenarios that stop shared infrastructure: the broker stopped and started, the leader
+//! killed (`kill -9`) with two replicas, PostgreSQL restarted. Every scenario is bounded in time and requests
+//! and talks to loopback only. Figures: docs/RELIABILITY.md.
 
 #[allow(dead_code)]
 #[path = "../process/helpers.rs"]
@@ -425,6 +426,108 @@ fn terminate_backend(pid: i32) {
         .output();
 }
 
+/// A TCP proxy to the broker that can go half-open: after `stall`, connections opened before it still carry
+/// what the service sends but never pass back what the broker answers (the TCP link stays up); connections
+/// opened after it work normally.
+struct HalfOpenProxy {
+    port: u16,
+    epoch: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl HalfOpenProxy {
+    async fn start() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let epoch = Arc::new(AtomicU64::new(0));
+        let current = Arc::clone(&epoch);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let born = AtomicU64::load(&current, Ordering::SeqCst);
+                let current = Arc::clone(&current);
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect("127.0.0.1:5672").await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                    });
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    while let Ok(n) = server_read.read(&mut buffer).await {
+                        if n == 0 {
+                            break;
+                        }
+                        if AtomicU64::load(&current, Ordering::SeqCst) != born {
+                            continue; // half-open: swallowed
+                        }
+                        if client_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    drop(client_write);
+                });
+            }
+        });
+        Self { port, epoch }
+    }
+
+    fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    fn stall(&self) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Every event the exchange's stream holds, from the first (stops when the stream is quiet for a second).
+async fn read_stream(exchange: &str) -> Vec<Seen> {
+    use lapin::options::BasicQosOptions;
+    let connection = lapin::Connection::connect(&test_support::amqp_url(), Default::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .basic_qos(500, BasicQosOptions::default())
+        .await
+        .unwrap();
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        "x-stream-offset".into(),
+        lapin::types::AMQPValue::LongString("first".into()),
+    );
+    let mut consumer = channel
+        .basic_consume(
+            bus::settings::stream_name(exchange).as_str().into(),
+            "faults-stream".into(),
+            BasicConsumeOptions::default(),
+            arguments,
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Ok(Some(Ok(delivery))) =
+        tokio::time::timeout(Duration::from_secs(1), consumer.next()).await
+    {
+        if let Ok(event) = serde_json::from_slice::<Value>(&delivery.data) {
+            seen.push(Seen {
+                id: event["id"].as_str().unwrap_or_default().to_owned(),
+                event_type: event["type"].as_str().unwrap_or_default().to_owned(),
+                subject: event["subject"].as_str().unwrap_or_default().to_owned(),
+                version: event["subjectversion"].as_i64(),
+                at: Instant::now(),
+            });
+        }
+        delivery.ack(BasicAckOptions::default()).await.unwrap();
+    }
+    let _ = connection.close(200, "done".into()).await;
+    seen
+}
+
 async fn one_replica() -> (test_support::TestDatabase, ServiceProcess, String) {
     let database = database(identity());
     let exchange = format!("test.faults.{}", uuid());
@@ -516,6 +619,57 @@ async fn faults() {
 
     if !full() {
         return;
+    }
+
+    // Events published while no subscriber queue is bound, then read back from the stream.
+    {
+        let (_database, process, exchange) = one_replica().await;
+        wait_leader(&process, Duration::from_secs(15)).await;
+        let load = Load::start(vec![process.address.clone()], 40).await;
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let (created, updates) = load.finish().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let seen = read_stream(&exchange).await;
+        let t = tally(
+            "no subscriber bound, read back from the stream",
+            &created,
+            updates,
+            &seen,
+            Instant::now(),
+        );
+        report(&t);
+        assert_eq!(t.lost, 0, "{t:?}");
+        assert_eq!(t.out_of_order, 0, "{t:?}");
+        tallies.push(t);
+        test_support::delete_exchange(&exchange).await;
+    }
+
+    // A half-open broker link: the broker's replies stop arriving, the TCP connection stays up.
+    {
+        let database = database(identity());
+        let exchange = format!("test.faults.{}", uuid());
+        let proxy = HalfOpenProxy::start().await;
+        let mut process = Launch::new(identity(), &database)
+            .set("IDENTITY__BUS__EXCHANGE", &exchange)
+            .set("AMQP_URL", &proxy.url())
+            .spawn();
+        process.wait_ready(Duration::from_secs(30)).await;
+        wait_leader(&process, Duration::from_secs(15)).await;
+        let collector = Collector::start(&exchange).await;
+        let load = Load::start(vec![process.address.clone()], 40).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let fault_at = Instant::now();
+        proxy.stall();
+        tokio::time::sleep(Duration::from_secs(16)).await;
+        let (created, updates) = load.finish().await;
+        drain(&collector, &created, Duration::from_secs(20)).await;
+        let seen = collector.snapshot();
+        collector.finish().await;
+        let t = tally("half-open broker link", &created, updates, &seen, fault_at);
+        // The relay's confirm timeout (10 s by default) plus the close bound and a reconnect.
+        assert_clean(&t, Duration::from_secs(15));
+        tallies.push(t);
+        test_support::delete_exchange(&exchange).await;
     }
 
     // The broker stopped for 10 s, then started.
