@@ -352,6 +352,16 @@ async fn a_half_open_broker_link_is_abandoned_and_publishing_resumes_within_fift
         "before"
     );
 
+    // Its confirm travels back after the subscriber already has it: wait for the delivered mark, so the stall
+    // below cuts only what comes after.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while delivered(&mut writer).await != (1, 1) {
+        assert!(
+            Instant::now() < deadline,
+            "before was never marked delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     proxy.stall();
     let stalled = Instant::now();
     // The broker still receives what the relay sends, so "during" may reach the subscriber at once; its confirm
