@@ -264,69 +264,10 @@ async fn delivered_rows_are_purged_while_events_keep_flowing() {
     task.await.unwrap();
 }
 
-/// A TCP proxy to the broker that can go half-open: after `stall`, connections opened before it still accept
-/// what the client sends but never pass back what the broker answers (the TCP link stays up); connections
-/// opened after it work normally.
-struct HalfOpenProxy {
-    port: u16,
-    epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl HalfOpenProxy {
-    async fn start() -> Self {
-        use std::sync::atomic::Ordering;
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let epoch = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let current = std::sync::Arc::clone(&epoch);
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let born = std::sync::atomic::AtomicU64::load(&current, Ordering::SeqCst);
-                let current = std::sync::Arc::clone(&current);
-                tokio::spawn(async move {
-                    let Ok(server) = tokio::net::TcpStream::connect("127.0.0.1:5672").await else {
-                        return;
-                    };
-                    let (mut client_read, mut client_write) = client.into_split();
-                    let (mut server_read, mut server_write) = server.into_split();
-                    tokio::spawn(async move {
-                        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-                    });
-                    let mut buffer = vec![0u8; 16 * 1024];
-                    while let Ok(n) = server_read.read(&mut buffer).await {
-                        if n == 0 {
-                            break;
-                        }
-                        if std::sync::atomic::AtomicU64::load(&current, Ordering::SeqCst) != born {
-                            continue; // half-open: swallowed, the client hears nothing more
-                        }
-                        if client_write.write_all(&buffer[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                    // Keep the client's side open for as long as the test runs.
-                    tokio::time::sleep(Duration::from_secs(120)).await;
-                    drop(client_write);
-                });
-            }
-        });
-        Self { port, epoch }
-    }
-
-    fn url(&self) -> String {
-        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
-    }
-
-    fn stall(&self) {
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_half_open_broker_link_is_abandoned_and_publishing_resumes_within_fifteen_seconds() {
     let bed = Bed::new(200).await;
-    let proxy = HalfOpenProxy::start().await;
+    let proxy = test_support::HalfOpenProxy::start().await;
     let mut subscriber = Subscriber::bind(&bed.exchange).await;
     let mut settings = bed.settings.clone();
     settings.url = proxy.url();
@@ -390,47 +331,13 @@ async fn a_half_open_broker_link_is_abandoned_and_publishing_resumes_within_fift
         .unwrap();
 }
 
-/// Reads `n` events from the exchange's stream, starting at `offset` (`first`, `last`, `next`, or a number).
+/// Reads `n` events' subjects from the exchange's stream, starting at `offset`.
 async fn read_stream(exchange: &str, offset: lapin::types::AMQPValue, n: usize) -> Vec<String> {
-    use futures_util::StreamExt;
-    use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
-    use lapin::types::FieldTable;
-    let connection = lapin::Connection::connect(
-        &test_support::amqp_url(),
-        lapin::ConnectionProperties::default(),
-    )
-    .await
-    .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    // Streams are read with manual acks and a bounded prefetch.
-    channel
-        .basic_qos(100, BasicQosOptions::default())
+    test_support::read_stream(exchange, offset, n, Duration::from_secs(5))
         .await
-        .unwrap();
-    let mut arguments = FieldTable::default();
-    arguments.insert("x-stream-offset".into(), offset);
-    let mut consumer = channel
-        .basic_consume(
-            bus::settings::stream_name(exchange).as_str().into(),
-            "stream-reader".into(),
-            BasicConsumeOptions::default(),
-            arguments,
-        )
-        .await
-        .unwrap();
-    let mut subjects = Vec::new();
-    while subjects.len() < n {
-        let delivery = tokio::time::timeout(Duration::from_secs(5), consumer.next())
-            .await
-            .expect("stream delivers")
-            .unwrap()
-            .unwrap();
-        let event: serde_json::Value = serde_json::from_slice(&delivery.data).unwrap();
-        subjects.push(event["subject"].as_str().unwrap().to_owned());
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-    }
-    let _ = connection.close(200, "done".into()).await;
-    subjects
+        .iter()
+        .map(|event| event["subject"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn delivered(conn: &mut AsyncPgConnection) -> (i64, i64) {

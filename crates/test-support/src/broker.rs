@@ -160,6 +160,108 @@ impl BrokerProxy {
     }
 }
 
+/// A TCP proxy to the broker that can go half-open: after [`HalfOpenProxy::stall`], connections opened before it
+/// still carry what the client sends but never pass back what the broker answers (the TCP link stays up), the
+/// case a heartbeat-less client waits out the longest; connections opened after it work normally.
+pub struct HalfOpenProxy {
+    pub port: u16,
+    epoch: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl HalfOpenProxy {
+    pub async fn start() -> Self {
+        use std::sync::atomic::AtomicU64;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("proxy addr").port();
+        let epoch = Arc::new(AtomicU64::new(0));
+        let current = Arc::clone(&epoch);
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let born = current.load(Ordering::SeqCst);
+                let current = Arc::clone(&current);
+                tokio::spawn(async move {
+                    let Ok(server) = TcpStream::connect(upstream()).await else {
+                        return;
+                    };
+                    let (mut client_read, mut client_write) = client.into_split();
+                    let (mut server_read, mut server_write) = server.into_split();
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                    });
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    while let Ok(n) = server_read.read(&mut buffer).await {
+                        if n == 0 {
+                            break;
+                        }
+                        if current.load(Ordering::SeqCst) != born {
+                            continue; // half-open: swallowed, the client hears nothing more
+                        }
+                        if client_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Keep the client's side open for as long as a test runs.
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                    drop(client_write);
+                });
+            }
+        });
+        Self { port, epoch }
+    }
+
+    pub fn url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// From now on, the connections already open hear nothing back from the broker.
+    pub fn stall(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Every event in the exchange's stream (`bus::settings::stream_name`) from `offset` (`x-stream-offset`:
+/// `first`, a number, ...), read with manual acks and a bounded prefetch, up to `max` events or until the
+/// stream is quiet for `idle`.
+pub async fn read_stream(
+    exchange: &str,
+    offset: lapin::types::AMQPValue,
+    max: usize,
+    idle: Duration,
+) -> Vec<Value> {
+    use lapin::options::{BasicAckOptions, BasicQosOptions};
+    let connection =
+        lapin::Connection::connect(&crate::amqp_url(), lapin::ConnectionProperties::default())
+            .await
+            .expect("broker");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .basic_qos(500, BasicQosOptions::default())
+        .await
+        .expect("qos");
+    let mut arguments = FieldTable::default();
+    arguments.insert("x-stream-offset".into(), offset);
+    let mut consumer = channel
+        .basic_consume(
+            bus::settings::stream_name(exchange).as_str().into(),
+            "stream-reader".into(),
+            BasicConsumeOptions::default(),
+            arguments,
+        )
+        .await
+        .expect("consume the stream");
+    let mut events = Vec::new();
+    while events.len() < max {
+        let Ok(Some(Ok(delivery))) = tokio::time::timeout(idle, consumer.next()).await else {
+            break;
+        };
+        events.push(serde_json::from_slice(&delivery.data).expect("event json"));
+        delivery.ack(BasicAckOptions::default()).await.expect("ack");
+    }
+    let _ = connection.close(200, "done".into()).await;
+    events
+}
+
 fn upstream() -> String {
     std::env::var("TEST_AMQP_ADDR").unwrap_or_else(|_| "127.0.0.1:5672".to_owned())
 }

@@ -11,7 +11,7 @@ pub mod logs;
 pub mod settings;
 
 pub use app::Spawned;
-pub use broker::{BrokerProxy, Received, Subscriber};
+pub use broker::{BrokerProxy, HalfOpenProxy, Received, Subscriber, read_stream};
 pub use database::{TestDatabase, delete_exchange};
 
 /// The local broker every test talks to (override with `TEST_AMQP_URL`).

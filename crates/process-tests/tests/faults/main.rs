@@ -46,6 +46,17 @@ struct Seen {
     at: Instant,
 }
 
+/// What the tally needs of a received event, stamped with its arrival.
+fn seen(event: &Value) -> Seen {
+    Seen {
+        id: event["id"].as_str().unwrap_or_default().to_owned(),
+        event_type: event["type"].as_str().unwrap_or_default().to_owned(),
+        subject: event["subject"].as_str().unwrap_or_default().to_owned(),
+        version: event["subjectversion"].as_i64(),
+        at: Instant::now(),
+    }
+}
+
 /// A subscriber on a queue of its own that outlives broker connections (not exclusive, not auto-delete), and
 /// reconnects when the broker drops it.
 struct Collector {
@@ -148,13 +159,7 @@ async fn consume(
         };
         let delivery = delivery?;
         if let Ok(event) = serde_json::from_slice::<Value>(&delivery.data) {
-            sink.lock().unwrap().push(Seen {
-                id: event["id"].as_str().unwrap_or_default().to_owned(),
-                event_type: event["type"].as_str().unwrap_or_default().to_owned(),
-                subject: event["subject"].as_str().unwrap_or_default().to_owned(),
-                version: event["subjectversion"].as_i64(),
-                at: Instant::now(),
-            });
+            sink.lock().unwrap().push(seen(&event));
         }
         delivery.ack(BasicAckOptions::default()).await?;
     }
@@ -426,106 +431,14 @@ fn terminate_backend(pid: i32) {
         .output();
 }
 
-/// A TCP proxy to the broker that can go half-open: after `stall`, connections opened before it still carry
-/// what the service sends but never pass back what the broker answers (the TCP link stays up); connections
-/// opened after it work normally.
-struct HalfOpenProxy {
-    port: u16,
-    epoch: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl HalfOpenProxy {
-    async fn start() -> Self {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let epoch = Arc::new(AtomicU64::new(0));
-        let current = Arc::clone(&epoch);
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let born = AtomicU64::load(&current, Ordering::SeqCst);
-                let current = Arc::clone(&current);
-                tokio::spawn(async move {
-                    let Ok(server) = tokio::net::TcpStream::connect("127.0.0.1:5672").await else {
-                        return;
-                    };
-                    let (mut client_read, mut client_write) = client.into_split();
-                    let (mut server_read, mut server_write) = server.into_split();
-                    tokio::spawn(async move {
-                        let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-                    });
-                    let mut buffer = vec![0u8; 16 * 1024];
-                    while let Ok(n) = server_read.read(&mut buffer).await {
-                        if n == 0 {
-                            break;
-                        }
-                        if AtomicU64::load(&current, Ordering::SeqCst) != born {
-                            continue; // half-open: swallowed
-                        }
-                        if client_write.write_all(&buffer[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                    drop(client_write);
-                });
-            }
-        });
-        Self { port, epoch }
-    }
-
-    fn url(&self) -> String {
-        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
-    }
-
-    fn stall(&self) {
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// Every event the exchange's stream holds, from the first (stops when the stream is quiet for a second).
+/// Every event the exchange's stream holds, from the first (until the stream is quiet for a second).
 async fn read_stream(exchange: &str) -> Vec<Seen> {
-    use lapin::options::BasicQosOptions;
-    let connection = lapin::Connection::connect(&test_support::amqp_url(), Default::default())
+    let first = lapin::types::AMQPValue::LongString("first".into());
+    test_support::read_stream(exchange, first, usize::MAX, Duration::from_secs(1))
         .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    channel
-        .basic_qos(500, BasicQosOptions::default())
-        .await
-        .unwrap();
-    let mut arguments = FieldTable::default();
-    arguments.insert(
-        "x-stream-offset".into(),
-        lapin::types::AMQPValue::LongString("first".into()),
-    );
-    let mut consumer = channel
-        .basic_consume(
-            bus::settings::stream_name(exchange).as_str().into(),
-            "faults-stream".into(),
-            BasicConsumeOptions::default(),
-            arguments,
-        )
-        .await
-        .unwrap();
-    let mut seen = Vec::new();
-    while let Ok(Some(Ok(delivery))) =
-        tokio::time::timeout(Duration::from_secs(1), consumer.next()).await
-    {
-        if let Ok(event) = serde_json::from_slice::<Value>(&delivery.data) {
-            seen.push(Seen {
-                id: event["id"].as_str().unwrap_or_default().to_owned(),
-                event_type: event["type"].as_str().unwrap_or_default().to_owned(),
-                subject: event["subject"].as_str().unwrap_or_default().to_owned(),
-                version: event["subjectversion"].as_i64(),
-                at: Instant::now(),
-            });
-        }
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-    }
-    let _ = connection.close(200, "done".into()).await;
-    seen
+        .iter()
+        .map(seen)
+        .collect()
 }
 
 async fn one_replica() -> (test_support::TestDatabase, ServiceProcess, String) {
@@ -648,7 +561,7 @@ async fn faults() {
     {
         let database = database(identity());
         let exchange = format!("test.faults.{}", uuid());
-        let proxy = HalfOpenProxy::start().await;
+        let proxy = test_support::HalfOpenProxy::start().await;
         let mut process = Launch::new(identity(), &database)
             .set("IDENTITY__BUS__EXCHANGE", &exchange)
             .set("AMQP_URL", &proxy.url())
