@@ -107,23 +107,29 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         let url = self.url.clone();
         let exchange = self.exchange.lock().ok().and_then(|mut slot| slot.take());
-        // Never panics: a drop during a failing test's unwinding must not abort the test binary.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async {
-                let _ = persistence::db::drop_database(&url).await;
-                if let Some(exchange) = exchange {
-                    delete_exchange(&exchange).await;
-                }
-            });
-        })
-        .join();
+        cleanup(async move {
+            let _ = persistence::db::drop_database(&url).await;
+            if let Some(exchange) = exchange {
+                delete_exchange(&exchange).await;
+            }
+        });
     }
+}
+
+/// Runs best-effort clean-up `work` to completion from a `Drop`: on a thread and runtime of its own (a drop runs
+/// inside the test's runtime, which cannot block on itself), and never panicking (a drop during a failing
+/// test's unwinding must not abort the test binary).
+pub fn cleanup(work: impl std::future::Future<Output = ()> + Send + 'static) {
+    let _ = std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        runtime.block_on(work);
+    })
+    .join();
 }
 
 /// Deletes a test's exchange and its event stream (best effort).

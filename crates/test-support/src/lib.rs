@@ -12,7 +12,7 @@ pub mod settings;
 
 pub use app::Spawned;
 pub use broker::{BrokerProxy, HalfOpenProxy, Received, Subscriber, read_stream};
-pub use database::{TestDatabase, delete_exchange};
+pub use database::{TestDatabase, cleanup, delete_exchange};
 
 /// The local broker every test talks to (override with `TEST_AMQP_URL`).
 pub fn amqp_url() -> String {

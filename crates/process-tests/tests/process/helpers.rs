@@ -178,17 +178,7 @@ pub struct Exchange(String);
 impl Drop for Exchange {
     fn drop(&mut self) {
         let name = self.0.clone();
-        // Drop may run inside the test's runtime, which cannot block on itself: use a thread of our own.
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(test_support::delete_exchange(&name));
-        })
-        .join();
+        test_support::cleanup(async move { test_support::delete_exchange(&name).await });
     }
 }
 

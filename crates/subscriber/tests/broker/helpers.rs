@@ -148,38 +148,29 @@ impl Drop for Bed {
     fn drop(&mut self) {
         let queue = self.queue.clone();
         let exchange = self.exchange.clone();
-        let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+        test_support::cleanup(async move {
+            let Ok(connection) =
+                Connection::connect(&test_support::amqp_url(), ConnectionProperties::default())
+                    .await
             else {
                 return;
             };
-            runtime.block_on(async {
-                let Ok(connection) =
-                    Connection::connect(&test_support::amqp_url(), ConnectionProperties::default())
-                        .await
-                else {
-                    return;
-                };
-                if let Ok(channel) = connection.create_channel().await {
-                    for name in [
-                        queue.clone(),
-                        subscriber::topology::dead_letter_queue(&queue),
-                    ] {
-                        let _ = channel
-                            .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
-                            .await;
-                    }
-                    let dlx = subscriber::topology::dead_letter_exchange(&exchange);
+            if let Ok(channel) = connection.create_channel().await {
+                for name in [
+                    queue.clone(),
+                    subscriber::topology::dead_letter_queue(&queue),
+                ] {
                     let _ = channel
-                        .exchange_delete(dlx.as_str().into(), ExchangeDeleteOptions::default())
+                        .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
                         .await;
                 }
-                let _ = connection.close(200, "test done".into()).await;
-            });
-        })
-        .join();
+                let dlx = subscriber::topology::dead_letter_exchange(&exchange);
+                let _ = channel
+                    .exchange_delete(dlx.as_str().into(), ExchangeDeleteOptions::default())
+                    .await;
+            }
+            let _ = connection.close(200, "test done".into()).await;
+        });
     }
 }
 
