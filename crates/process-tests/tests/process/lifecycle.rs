@@ -139,7 +139,7 @@ async fn sigterm_during_a_burst_of_writes_completes_every_accepted_request_and_e
     assert_eq!(status.code(), Some(0), "exit after SIGTERM:\n{log}");
     assert!(
         tally.unexpected.is_empty(),
-        "answers other than 201: {:?}",
+        "answers other than 201: {:?}\n(the process's log, which names each error's cause:)\n{log}",
         tally.unexpected
     );
     assert!(
@@ -214,7 +214,7 @@ async fn provider_connection_sigterm_during_creates_keeps_answers_and_audit_in_s
     assert_eq!(status.code(), Some(0), "exit after SIGTERM:\n{log}");
     assert!(
         tally.unexpected.is_empty(),
-        "answers other than 2xx: {:?}",
+        "answers other than 2xx: {:?}\n(the process's log, which names each error's cause:)\n{log}",
         tally.unexpected
     );
     assert!(
