@@ -40,6 +40,16 @@ pub struct CloudEvent {
     pub changes: Option<String>,
 }
 
+/// One event type of the catalogue (`specs/events.asyncapi.yaml`) and the type of its `data`. The publishing
+/// service builds its events through it ([`Emitter::event`]) and a subscriber decodes them through it, so both
+/// sides share one definition of every payload (the `event-types` crate) instead of each keeping a copy.
+pub trait EventType {
+    /// The CloudEvents `type`, also the AMQP routing key, e.g. `identity.user.created.v1`.
+    const TYPE: &'static str;
+    /// What `data` holds.
+    type Data: Serialize + serde::de::DeserializeOwned + Send + 'static;
+}
+
 /// Who caused a change and in which trace: what every event of the change carries as `actor` and
 /// `traceparent`. Each service builds it from its own kind of caller (function key, bearer token, connector,
 /// worker, start-up).
@@ -89,30 +99,28 @@ impl Emitter {
         }
     }
 
-    /// An event about `subject` carrying `data`, stamped with the change's actor and trace and the subject's
-    /// version after the change.
-    pub fn event(
+    /// An event of type `E` about `subject` carrying `data`, stamped with the change's actor and trace and the
+    /// subject's version after the change.
+    pub fn event<E: EventType>(
         &self,
         context: &impl AsRef<EventContext>,
-        event_type: &str,
         subject: impl ToString,
-        data: &impl Serialize,
+        data: &E::Data,
         version: i64,
     ) -> CloudEvent {
-        CloudEvent::of(self.source, event_type, subject, data).stamped(context.as_ref(), version)
+        CloudEvent::of(self.source, E::TYPE, subject, data).stamped(context.as_ref(), version)
     }
 
     /// An update's event: `after` as its data, and what changed since `before` as its `changes`.
-    pub fn updated(
+    pub fn updated<E: EventType>(
         &self,
         context: &impl AsRef<EventContext>,
-        event_type: &str,
         subject: impl ToString,
-        before: &impl Serialize,
-        after: &impl Serialize,
+        before: &E::Data,
+        after: &E::Data,
         version: i64,
     ) -> CloudEvent {
-        self.event(context, event_type, subject, after, version)
+        self.event::<E>(context, subject, after, version)
             .with_changes(before, self.bookkeeping)
     }
 

@@ -7,6 +7,7 @@ use crate::handler::{FnHandler, Handler, HandlerResult, Route, Typed};
 use crate::sequence::Gap;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
+use domain::event::EventType;
 use futures_util::future::BoxFuture;
 use lapin::types::{AMQPValue, LongString};
 use serde::de::DeserializeOwned;
@@ -225,7 +226,27 @@ impl<S: Store> Builder<S> {
         self
     }
 
-    /// Handles events of `event_type`, their `data` decoded as `T`:
+    /// Handles the suite's events of type `E` (from the `event-types` crate, the types the publisher builds
+    /// them from), their `data` decoded as `E::Data`:
+    ///
+    /// ```text
+    /// .handle::<identity::AssignmentGranted>(|conn, event| subscriber::boxed(async move {
+    ///     let granted: &identity::Assignment = &event.data;
+    ///     ..
+    /// }))
+    /// ```
+    pub fn handle<E: EventType>(
+        self,
+        handler: impl for<'c> Fn(&'c mut S::Conn, Event<E::Data>) -> BoxFuture<'c, HandlerResult>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.on::<E::Data>(E::TYPE, handler)
+    }
+
+    /// Handles events of `event_type`, their `data` decoded as `T`: for events from elsewhere, or a subscriber
+    /// that decodes only part of a payload (prefer [`Builder::handle`] for the suite's own events):
     ///
     /// ```text
     /// .on::<Assignment>("identity.assignment.granted.v1", |conn, event| subscriber::boxed(async move {

@@ -7,24 +7,21 @@
 //! every subscriber would otherwise rewrite: its own queue with dead-lettering, typed handlers, dedupe and gap
 //! detection kept in the subscriber's own database, catch-up from the stream, reconnects and a graceful stop.
 //!
+//! The payload of every event is a type of the `event-types` crate, the one the publishing service builds the
+//! event from: register a handler per event type with [`Builder::handle`] and it receives that type.
+//!
 //! ```no_run
 //! use diesel_async::RunQueryDsl;
+//! use event_types::identity;
 //! use subscriber::{CatchUp, PgStore, Subscriber, boxed};
 //! use tokio_util::sync::CancellationToken;
-//!
-//! /// The part of identity's `User` (the event's `data`) this subscriber needs.
-//! #[derive(serde::Deserialize)]
-//! struct User {
-//!     oid: uuid::Uuid,
-//!     email: String,
-//! }
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = PgStore::connect("postgres://postgres@127.0.0.1:5432/my_service").await?;
 //! let subscriber = Subscriber::builder("amqp://guest:guest@127.0.0.1:5672/%2f", "my-service.users", store)
 //!     .bind("identity.user.*.v1")
 //!     .catch_up(CatchUp::First)
-//!     .on::<User>("identity.user.created.v1", |conn, event| {
+//!     .handle::<identity::UserCreated>(|conn, event| {
 //!         boxed(async move {
 //!             // `conn` is the event's transaction: this row and the event's dedupe mark commit together.
 //!             diesel::sql_query("INSERT INTO users (oid, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")

@@ -41,9 +41,8 @@ pub async fn register(
                 .optional()?;
             match inserted {
                 Some((app, version)) => {
-                    let registered = EMIT.event(
+                    let registered = EMIT.event::<events::ApplicationRegistered>(
                         ctx,
-                        events::APPLICATION_REGISTERED,
                         application_id,
                         &RegisteredV1::from(&app),
                         version,

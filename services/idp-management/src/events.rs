@@ -15,25 +15,11 @@ pub const SOURCE: &str = "/idp-management";
 /// its `changes` leave out.
 pub const EMIT: Emitter = Emitter::new(SOURCE, BOOKKEEPING);
 
-/// An application was registered (data: applicationId, changeId, createdBy).
-pub const APPLICATION_REGISTERED: &str = "idp-management.application.registered.v1";
-/// A provider was created; data: the provider as the API shows it.
-pub const PROVIDER_CREATED: &str = "idp-management.identity-provider.created.v1";
-/// A provider was replaced; data: the provider after the change.
-pub const PROVIDER_REPLACED: &str = "idp-management.identity-provider.replaced.v1";
-/// A provider was deleted; data: the provider as it was.
-pub const PROVIDER_DELETED: &str = "idp-management.identity-provider.deleted.v1";
-/// The public discovery setup of an application changed; `data` is the new `IdentityProviderSetupV1`.
-pub const PUBLIC_SETUP_CHANGED: &str = "idp-management.public-setup.changed.v1";
-
-/// Every event type this service publishes.
-pub const ALL: &[&str] = &[
-    APPLICATION_REGISTERED,
-    PROVIDER_CREATED,
-    PROVIDER_REPLACED,
-    PROVIDER_DELETED,
-    PUBLIC_SETUP_CHANGED,
-];
+/// The event types (`ProviderCreated`, ..) and their payloads, shared with subscribers.
+pub use event_types::idp_management::{
+    ALL, ApplicationRegistered, ProviderCreated, ProviderDeleted, ProviderReplaced,
+    PublicSetupChanged,
+};
 
 /// Fields of a representation that every write changes whatever it changed, left out of `changes`: the
 /// modification time and the change id (the `ETag`; the event's `subjectversion` and `data` carry the order).

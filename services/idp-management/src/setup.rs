@@ -7,7 +7,7 @@ use crate::db::models::{Provider, Status, Visibility};
 use crate::db::schema::{applications, identity_providers as ip};
 use crate::error::{ApiError, AuthFailure};
 use crate::ids::ApplicationId;
-use crate::views::SetupV1;
+use crate::views::{self, SetupV1};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use persistence::Pool;
@@ -56,7 +56,7 @@ async fn setup(
         .map(|(c, _)| *c)
         .ok_or_else(|| ApiError::ApplicationNotFound(application_id.clone()))?;
     let providers: Vec<Provider> = rows.into_iter().filter_map(|(_, p)| p).collect();
-    Ok(SetupV1::of(
+    Ok(views::setup(
         application_id,
         change_id,
         &providers,

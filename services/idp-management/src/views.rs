@@ -2,8 +2,8 @@
 //! management view shows `oauth2Config.clientSecretSet` (an extension) instead, discovery shows only details.
 //! Responses and event payloads are these same types, so an event shows a resource exactly as the API does.
 
-use crate::db::models::{Application, IdpType, Provider, Status, Visibility};
-use crate::ids::{ApplicationId, ProviderKey};
+use crate::db::models::{Application, Provider};
+use crate::ids::ApplicationId;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -13,31 +13,8 @@ fn time(t: DateTime<Utc>) -> String {
 }
 
 /// `ApplicationIdentityProviderV1`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderV1 {
-    pub application_id: ApplicationId,
-    pub key: ProviderKey,
-    pub subject_pool_key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub idp_type: IdpType,
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oauth2_config: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oidc_config: Option<Value>,
-    pub visibility: Visibility,
-    pub additional_config_entries: Value,
-    pub created_at: String,
-    pub created_by: String,
-    pub last_modified_at: String,
-    pub last_modified_by: String,
-    pub change_id: String,
-}
+/// Also the data of the provider events: one type (`event_types`), shared with subscribers.
+pub type ProviderV1 = event_types::idp_management::Provider;
 
 impl From<&Provider> for ProviderV1 {
     fn from(row: &Provider) -> Self {
@@ -49,8 +26,8 @@ impl From<&Provider> for ProviderV1 {
             block
         });
         Self {
-            application_id: row.application_id.clone(),
-            key: row.key.clone(),
+            application_id: row.application_id.to_string(),
+            key: row.key.to_string(),
             subject_pool_key: row.subject_pool_key.clone(),
             name: row.text("name"),
             description: row.text("description"),
@@ -63,33 +40,17 @@ impl From<&Provider> for ProviderV1 {
                 .part("additionalConfigEntries")
                 .cloned()
                 .unwrap_or(Value::Array(Vec::new())),
-            created_at: time(row.created_at),
+            created_at: row.created_at,
             created_by: row.created_by.clone(),
-            last_modified_at: time(row.last_modified_at),
+            last_modified_at: row.last_modified_at,
             last_modified_by: row.last_modified_by.clone(),
-            change_id: row.change_id.to_string(),
+            change_id: row.change_id,
         }
     }
 }
 
 /// `IdentityProviderV1`: what discovery shows (no secret, no mappings, no audit fields).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DiscoveredV1 {
-    pub key: ProviderKey,
-    pub subject_pool_key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(rename = "type")]
-    pub idp_type: IdpType,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oauth2_details: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub oidc_details: Option<Value>,
-    pub additional_config_entries: Value,
-}
+pub type DiscoveredV1 = event_types::idp_management::Discovered;
 
 fn pick(block: &Value, names: &[&str]) -> Value {
     Value::Object(
@@ -103,7 +64,7 @@ fn pick(block: &Value, names: &[&str]) -> Value {
 impl From<&Provider> for DiscoveredV1 {
     fn from(row: &Provider) -> Self {
         Self {
-            key: row.key.clone(),
+            key: row.key.to_string(),
             subject_pool_key: row.subject_pool_key.clone(),
             name: row.text("name"),
             description: row.text("description"),
@@ -123,41 +84,28 @@ impl From<&Provider> for DiscoveredV1 {
 }
 
 /// `IdentityProviderSetupV1`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SetupV1 {
-    pub application_id: ApplicationId,
-    pub identity_providers: Vec<DiscoveredV1>,
-    /// The application's change id (the response's `ETag`), shown as a string.
-    #[serde(serialize_with = "as_text")]
-    pub change_id: i64,
-}
+/// Also the data of `public-setup.changed`.
+pub type SetupV1 = event_types::idp_management::Setup;
 
-fn as_text<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
-}
-
-impl SetupV1 {
-    /// The setup as discovery shows it: `public_only` for the public endpoint, else APPLICATION + PUBLIC.
-    pub fn of<'a>(
-        application_id: &ApplicationId,
-        change_id: i64,
-        rows: impl IntoIterator<Item = &'a Provider>,
-        public_only: bool,
-    ) -> Self {
-        Self {
-            application_id: application_id.clone(),
-            identity_providers: rows
-                .into_iter()
-                .filter(|r| r.discoverable(public_only))
-                .map(DiscoveredV1::from)
-                .collect(),
-            change_id,
-        }
+/// What discovery shows for `application_id` at `change_id`: its discoverable `rows` (public ones only when
+/// `public_only`).
+pub fn setup<'a>(
+    application_id: &ApplicationId,
+    change_id: i64,
+    rows: impl IntoIterator<Item = &'a Provider>,
+    public_only: bool,
+) -> SetupV1 {
+    SetupV1 {
+        application_id: application_id.to_string(),
+        identity_providers: rows
+            .into_iter()
+            .filter(|r| r.discoverable(public_only))
+            .map(DiscoveredV1::from)
+            .collect(),
+        change_id,
     }
 }
 
-/// The registration extension's answer: a registered application.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationV1 {
@@ -179,19 +127,13 @@ impl From<&Application> for ApplicationV1 {
 }
 
 /// `data` of `idp-management.application.registered.v1`: the application without its creation time.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisteredV1 {
-    pub application_id: ApplicationId,
-    pub change_id: String,
-    pub created_by: String,
-}
+pub type RegisteredV1 = event_types::idp_management::Registered;
 
 impl From<&Application> for RegisteredV1 {
     fn from(app: &Application) -> Self {
         Self {
-            application_id: app.application_id.clone(),
-            change_id: app.change_id.to_string(),
+            application_id: app.application_id.to_string(),
+            change_id: app.change_id,
             created_by: app.created_by.clone(),
         }
     }
@@ -200,6 +142,8 @@ impl From<&Application> for RegisteredV1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::models::{IdpType, Status, Visibility};
+    use crate::ids::ProviderKey;
     use serde_json::json;
 
     fn row(config: Value, secret: bool) -> Provider {
@@ -234,7 +178,7 @@ mod tests {
         assert!(!management.contains("leak") && !discovery.contains("leak"));
         assert!(management.contains("\"clientSecretSet\":true"));
         assert!(!discovery.contains("clientSecret"));
-        assert_eq!(ProviderV1::from(&r).change_id, "7");
+        assert_eq!(ProviderV1::from(&r).change_id, 7);
     }
 
     #[test]
@@ -253,7 +197,7 @@ mod tests {
             rows.push(r);
         }
         let keys = |public_only| {
-            SetupV1::of(&ApplicationId::parse("a").unwrap(), 1, &rows, public_only)
+            setup(&ApplicationId::parse("a").unwrap(), 1, &rows, public_only)
                 .identity_providers
                 .into_iter()
                 .map(|p| p.key.to_string())

@@ -14,26 +14,8 @@ pub const SOURCE: &str = "/provider-connection";
 /// its `changes` leave out.
 pub const EMIT: Emitter = Emitter::new(SOURCE, &[]);
 
-pub const CONNECTION_CREATED: &str = "provider-connection.connection.created.v1";
-pub const CONNECTION_UPDATED: &str = "provider-connection.connection.updated.v1";
-pub const CONNECTION_TYPE_CHANGED: &str = "provider-connection.connection.type_changed.v1";
-pub const CREDENTIAL_STORED: &str = "provider-connection.credential.stored.v1";
-pub const CREDENTIAL_DELETED: &str = "provider-connection.credential.deleted.v1";
-pub const CONSENT_GRANTED: &str = "provider-connection.consent.granted.v1";
-pub const CONSENT_FAILED: &str = "provider-connection.consent.failed.v1";
-pub const VERIFICATION_COMPLETED: &str = "provider-connection.verification.completed.v1";
-
-/// Every event type this service publishes (the catalogue test checks each is documented).
-pub const ALL: &[&str] = &[
-    CONNECTION_CREATED,
-    CONNECTION_UPDATED,
-    CONNECTION_TYPE_CHANGED,
-    CREDENTIAL_STORED,
-    CREDENTIAL_DELETED,
-    CONSENT_GRANTED,
-    CONSENT_FAILED,
-    VERIFICATION_COMPLETED,
-];
+/// The event types (`ConnectionCreated`, ..) and their payloads, shared with subscribers.
+pub use event_types::provider_connection::*;
 
 #[cfg(test)]
 mod tests {

@@ -18,9 +18,10 @@ use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
 use crate::events::{self, EMIT};
 use crate::ids::{ConnectionId, RunId};
-use crate::views::{OutcomeEvent, RunView, StartResponse, StartStatus, effective_app, view};
+use crate::views::{RunView, StartResponse, StartStatus, effective_app, view};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use event_types::provider_connection::VerificationOutcome;
 use persistence::outbox::wake_after_commit;
 
 /// Health text of a dedicated connection that has no credential to verify with.
@@ -137,30 +138,17 @@ async fn run(
     let platform = &state.platform_client_id;
     let shown = view(&changed, credential.as_ref(), platform);
     let emitted = if blocked.is_some() {
-        let outcome = OutcomeEvent {
-            operation_run_id: run_id,
-            connection_id: id,
+        let outcome = VerificationOutcome {
+            operation_run_id: run_id.get(),
+            connection_id: id.get(),
             outcome: RunOutcome::Blocked,
-            health_status: health,
-            connection: &shown,
+            health_status: health.to_owned(),
+            connection: shown.clone(),
         };
-        EMIT.event(
-            ctx,
-            events::VERIFICATION_COMPLETED,
-            id,
-            &outcome,
-            changed.version,
-        )
+        EMIT.event::<events::VerificationCompleted>(ctx, id, &outcome, changed.version)
     } else {
         let before = view(&row, credential.as_ref(), platform);
-        EMIT.updated(
-            ctx,
-            events::CONNECTION_UPDATED,
-            id,
-            &before,
-            &shown,
-            changed.version,
-        )
+        EMIT.updated::<events::ConnectionUpdated>(ctx, id, &before, &shown, changed.version)
     };
     persistence::outbox::append(conn, &[emitted]).await?;
     gate.allow(conn, Some(status.as_str())).await?;

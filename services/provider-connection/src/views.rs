@@ -3,8 +3,7 @@
 //! else, so nothing secret can slip into an answer or an event: a credential shows only its app and source.
 
 use crate::db::models::{
-    Action, AuditOutcome, Connection, ConnectionType, ConsentStatus, CredentialMeta,
-    CredentialSource, Provider, Run, RunOutcome, RunStatus, VerificationStatus,
+    Action, AuditOutcome, Connection, ConnectionType, CredentialMeta, Run, RunOutcome, RunStatus,
 };
 use crate::ids::{ConnectionId, RunId};
 use chrono::{DateTime, Utc};
@@ -38,25 +37,9 @@ pub fn effective_app(
     }
 }
 
-/// The contract's `ProviderConnectionResponse`, plus `tenant` and `is_default` (extensions).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ConnectionView {
-    pub id: ConnectionId,
-    pub tenant: String,
-    pub provider: Provider,
-    pub entra_tenant_id: String,
-    pub display_name: String,
-    pub is_default: bool,
-    pub connection_type: ConnectionType,
-    pub consent_status: ConsentStatus,
-    pub verification_status: VerificationStatus,
-    pub health_status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub effective_app_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub credential_source: Option<&'static str>,
-    pub migration_review_required: bool,
-}
+/// The contract's `ProviderConnectionResponse`, plus `tenant` and `is_default` (extensions): the payload of the
+/// connection events too, one type shared with subscribers.
+pub type ConnectionView = event_types::provider_connection::Connection;
 
 /// The API's representation of a connection (never a secret).
 pub fn view(
@@ -66,7 +49,7 @@ pub fn view(
 ) -> ConnectionView {
     let app = effective_app(row, credential, platform_client_id);
     ConnectionView {
-        id: row.id,
+        id: row.id.get(),
         tenant: row.tenant.clone(),
         provider: row.provider,
         entra_tenant_id: row.entra_tenant_id.clone(),
@@ -76,7 +59,7 @@ pub fn view(
         consent_status: row.consent_status,
         verification_status: row.verification_status,
         health_status: row.health_status.clone(),
-        credential_source: app.as_ref().map(|a| a.source),
+        credential_source: app.as_ref().map(|a| a.source.to_owned()),
         effective_app_id: app.map(|a| a.client_id),
         migration_review_required: row.migration_review_required,
     }
@@ -237,25 +220,6 @@ impl From<crate::db::models::AuditRecord> for AuditRecordView {
             request_id: record.request_id,
         }
     }
-}
-
-/// What a `verification.completed` event carries.
-#[derive(Debug, Serialize)]
-pub struct OutcomeEvent<'a> {
-    pub operation_run_id: RunId,
-    pub connection_id: ConnectionId,
-    pub outcome: RunOutcome,
-    pub health_status: &'a str,
-    pub connection: &'a ConnectionView,
-}
-
-/// What a credential event says: the app and where it came from, never the secret.
-#[derive(Debug, Serialize)]
-pub struct CredentialEvent<'a> {
-    pub connection_id: ConnectionId,
-    pub client_id: &'a str,
-    pub source: CredentialSource,
-    pub key_id: Option<&'a str>,
 }
 
 #[cfg(test)]

@@ -6,19 +6,13 @@
 
 use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
-use serde::Deserialize;
+use event_types::identity::{AssignmentGranted, AssignmentRevoked};
 use subscriber::{Builder, PgStore, boxed};
 use uuid::Uuid;
 
-pub const GRANTED: &str = "identity.assignment.granted.v1";
-pub const REVOKED: &str = "identity.assignment.revoked.v1";
-
-/// The part of identity's `GroupUserPermission` (the events' `data`, see `specs/events.asyncapi.yaml`) the
-/// projection needs; the timestamps are ignored.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, diesel::QueryableByName,
-)]
-pub struct Assignment {
+/// A row of the projection: who holds which permission where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, diesel::QueryableByName)]
+pub struct Holder {
     #[diesel(sql_type = SqlUuid)]
     pub userid: Uuid,
     #[diesel(sql_type = SqlUuid)]
@@ -51,7 +45,7 @@ pub fn register(builder: Builder<PgStore>) -> Builder<PgStore> {
     builder
         .bind("identity.assignment.*.v1")
         .bind("identity.user.*.v1")
-        .on::<Assignment>(GRANTED, |conn, event| {
+        .handle::<AssignmentGranted>(|conn, event| {
             boxed(async move {
                 let a = event.data;
                 diesel::sql_query(
@@ -66,7 +60,7 @@ pub fn register(builder: Builder<PgStore>) -> Builder<PgStore> {
                 Ok(())
             })
         })
-        .on::<Assignment>(REVOKED, |conn, event| {
+        .handle::<AssignmentRevoked>(|conn, event| {
             boxed(async move {
                 let a = event.data;
                 diesel::sql_query(
@@ -84,9 +78,7 @@ pub fn register(builder: Builder<PgStore>) -> Builder<PgStore> {
 
 /// Everyone's permissions, ordered.
 #[allow(dead_code)] // the example prints a count; the test reads the rows
-pub async fn holders(
-    conn: &mut AsyncPgConnection,
-) -> Result<Vec<Assignment>, diesel::result::Error> {
+pub async fn holders(conn: &mut AsyncPgConnection) -> Result<Vec<Holder>, diesel::result::Error> {
     diesel::sql_query(
         "SELECT userid, groupid, permissionid FROM permission_holders ORDER BY userid, groupid, permissionid",
     )

@@ -2,26 +2,25 @@
 //! become rows, a redelivered grant changes nothing, and every row commits with its event's dedupe mark.
 
 use crate::helpers::{Bed, Running};
-use crate::permissions::{self, Assignment, GRANTED, REVOKED};
+use crate::permissions::{self, Holder};
 use diesel_async::RunQueryDsl;
 use domain::CloudEvent;
+use event_types::EventType;
+use event_types::identity::{Assignment, AssignmentGranted, AssignmentRevoked};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-fn change(event_type: &str, assignment: Assignment) -> CloudEvent {
-    // As identity publishes them: subject = the user, data = the assignment as the API shows it.
-    CloudEvent::of(
-        "/identity",
-        event_type,
-        assignment.userid,
-        &serde_json::json!({
-            "userid": assignment.userid,
-            "groupid": assignment.groupid,
-            "permissionid": assignment.permissionid,
-            "created": "2026-01-01T00:00:00.000000Z",
-            "updated": "2026-01-01T00:00:00.000000Z",
-        }),
-    )
+/// As identity publishes them: subject = the user, data = the assignment (the publisher's own payload type).
+fn change<E: EventType<Data = Assignment>>(assignment: &Assignment) -> CloudEvent {
+    CloudEvent::of("/identity", E::TYPE, assignment.userid, assignment)
+}
+
+fn held(a: &Assignment) -> Holder {
+    Holder {
+        userid: a.userid,
+        groupid: a.groupid,
+        permissionid: a.permissionid,
+    }
 }
 
 #[derive(diesel::QueryableByName)]
@@ -43,20 +42,22 @@ async fn assignments_are_projected_once_each_with_their_dedupe_marks() {
         userid,
         groupid: group,
         permissionid,
+        created: chrono::Utc::now(),
+        updated: chrono::Utc::now(),
     };
-    let granted_write = change(GRANTED, at(alice, write));
+    let granted_write = change::<AssignmentGranted>(&at(alice, write));
     let publisher = bed.publisher().await;
     for event in [
-        change(GRANTED, at(alice, read)),
+        change::<AssignmentGranted>(&at(alice, read)),
         granted_write.clone(),
-        change(GRANTED, at(bob, read)),
-        change(REVOKED, at(alice, read)),
+        change::<AssignmentGranted>(&at(bob, read)),
+        change::<AssignmentRevoked>(&at(alice, read)),
         // Redelivered after the revoke of alice's read: a duplicate, skipped.
         granted_write,
     ] {
         publisher.publish(&event).await;
     }
-    let mut expected = vec![at(alice, write), at(bob, read)];
+    let mut expected = vec![held(&at(alice, write)), held(&at(bob, read))];
     expected.sort();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -16,7 +16,7 @@ use crate::context::Ctx;
 use crate::db::models::User;
 use crate::db::schema::{group_user_permissions as gup, permissions, users};
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use crate::input::UserInput;
 use crate::input::connector::SignedIn;
 
@@ -63,7 +63,8 @@ pub async fn create_if_absent(
                 .await
                 .optional()?;
             if let Some((row, version)) = &row {
-                let created = EMIT.event(ctx, events::USER_CREATED, row.oid, row, *version);
+                let created =
+                    EMIT.event::<events::UserCreated>(ctx, row.oid, &row.payload(), *version);
                 events::append(conn, &[created]).await?;
             }
             Ok(row.map(|(row, _)| row))
@@ -160,8 +161,12 @@ pub async fn provision(
                         .optional();
                     match inserted? {
                         Some((row, version)) => {
-                            let created =
-                                EMIT.event(ctx, events::USER_CREATED, row.oid, &row, version);
+                            let created = EMIT.event::<events::UserCreated>(
+                                ctx,
+                                row.oid,
+                                &row.payload(),
+                                version,
+                            );
                             events::append(conn, &[created]).await?;
                             row
                         }
@@ -202,12 +207,11 @@ pub async fn provision(
                             .returning((User::as_returning(), users::version))
                             .get_result::<(User, i64)>(conn)
                             .await?;
-                        let emitted = events::EMIT.updated(
+                        let emitted = events::EMIT.updated::<events::UserUpdated>(
                             ctx,
-                            events::USER_UPDATED,
                             updated.oid,
-                            &current,
-                            &updated,
+                            &current.payload(),
+                            &updated.payload(),
                             version,
                         );
                         events::append(conn, &[emitted]).await?;

@@ -6,7 +6,7 @@ use crate::context::Ctx;
 use crate::db::models::Assignment;
 use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use persistence::db::conn;
@@ -73,7 +73,8 @@ pub async fn grant(pool: &Pool, ctx: &Ctx, key: Key) -> Result<Granted, ApiError
             if let Some(row) = created {
                 let version = bump_user(conn, key.userid).await?;
                 let subject = events::assignment_subject(&row);
-                let emitted = EMIT.event(ctx, events::ASSIGNMENT_GRANTED, subject, &row, version);
+                let emitted =
+                    EMIT.event::<events::AssignmentGranted>(ctx, subject, &row.payload(), version);
                 events::append(conn, &[emitted]).await?;
                 return Ok(Granted::Created(row));
             }
@@ -121,7 +122,8 @@ pub async fn revoke(pool: &Pool, ctx: &Ctx, key: Key) -> Result<(), ApiError> {
             .optional()?
             .ok_or(TxError::Absent)?;
             let subject = events::assignment_subject(&row);
-            let emitted = EMIT.event(ctx, events::ASSIGNMENT_REVOKED, subject, &row, version);
+            let emitted =
+                EMIT.event::<events::AssignmentRevoked>(ctx, subject, &row.payload(), version);
             events::append(conn, &[emitted]).await?;
             Ok(())
         })

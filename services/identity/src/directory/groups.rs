@@ -4,7 +4,7 @@ use crate::context::Ctx;
 use crate::db::models::{Assignment, Group};
 use crate::db::schema::{group_user_permissions as gup, groups, grouptypes, users};
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use crate::input::GroupInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -131,7 +131,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: GroupInput) -> Result<Group, 
                 .await?;
             events::append(
                 conn,
-                &[EMIT.event(ctx, events::GROUP_CREATED, row.id, &row, version)],
+                &[EMIT.event::<events::GroupCreated>(ctx, row.id, &row.payload(), version)],
             )
             .await?;
             Ok(row)
@@ -171,8 +171,13 @@ pub async fn update(
                 .returning((Group::as_returning(), groups::version))
                 .get_result::<(Group, i64)>(conn)
                 .await?;
-            let emitted =
-                events::EMIT.updated(ctx, events::GROUP_UPDATED, row.id, &before, &row, version);
+            let emitted = events::EMIT.updated::<events::GroupUpdated>(
+                ctx,
+                row.id,
+                &before.payload(),
+                &row.payload(),
+                version,
+            );
             events::append(conn, &[emitted]).await?;
             Ok(Some(row))
         })
@@ -218,7 +223,12 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
                 .get_result(conn)
                 .await?;
             let mut emitted = events::cascade(ctx, &revoked, &after);
-            emitted.push(EMIT.event(ctx, events::GROUP_DELETED, row.id, &row, version + 1));
+            emitted.push(EMIT.event::<events::GroupDeleted>(
+                ctx,
+                row.id,
+                &row.payload(),
+                version + 1,
+            ));
             events::append(conn, &emitted).await?;
             Ok(Some(row))
         })

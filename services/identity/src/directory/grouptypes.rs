@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::db::models::GroupType;
 use crate::db::schema::grouptypes;
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -49,7 +49,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<GroupTyp
             let (row, version) = row;
             events::append(
                 conn,
-                &[EMIT.event(ctx, events::GROUPTYPE_CREATED, row.id, &row, version)],
+                &[EMIT.event::<events::GroupTypeCreated>(ctx, row.id, &row.payload(), version)],
             )
             .await?;
             Ok(row)
@@ -87,12 +87,11 @@ pub async fn update(
                 .returning((GroupType::as_returning(), grouptypes::version))
                 .get_result::<(GroupType, i64)>(conn)
                 .await?;
-            let emitted = events::EMIT.updated(
+            let emitted = events::EMIT.updated::<events::GroupTypeUpdated>(
                 ctx,
-                events::GROUPTYPE_UPDATED,
                 row.id,
-                &before,
-                &row,
+                &before.payload(),
+                &row.payload(),
                 version,
             );
             events::append(conn, &[emitted]).await?;
@@ -116,7 +115,12 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: i32) -> Result<(), ApiError> {
             if let Some((row, version)) = &row {
                 events::append(
                     conn,
-                    &[EMIT.event(ctx, events::GROUPTYPE_DELETED, row.id, row, version + 1)],
+                    &[EMIT.event::<events::GroupTypeDeleted>(
+                        ctx,
+                        row.id,
+                        &row.payload(),
+                        version + 1,
+                    )],
                 )
                 .await?;
             }

@@ -5,7 +5,7 @@ use crate::context::Ctx;
 use crate::db::models::Permission;
 use crate::db::schema::permissions;
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -53,7 +53,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, input: NameInput) -> Result<Permissi
             let (row, version) = row;
             events::append(
                 conn,
-                &[EMIT.event(ctx, events::PERMISSION_CREATED, row.id, &row, version)],
+                &[EMIT.event::<events::PermissionCreated>(ctx, row.id, &row.payload(), version)],
             )
             .await?;
             Ok(row)
@@ -91,12 +91,11 @@ pub async fn update(
                 .returning((Permission::as_returning(), permissions::version))
                 .get_result::<(Permission, i64)>(conn)
                 .await?;
-            let emitted = events::EMIT.updated(
+            let emitted = events::EMIT.updated::<events::PermissionUpdated>(
                 ctx,
-                events::PERMISSION_UPDATED,
                 row.id,
-                &before,
-                &row,
+                &before.payload(),
+                &row.payload(),
                 version,
             );
             events::append(conn, &[emitted]).await?;
@@ -117,7 +116,7 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, id: Uuid) -> Result<(), ApiError> {
             .await
             .optional()?;
         if let Some((row, version)) = &row {
-            events::append(conn, &[EMIT.event(ctx, events::PERMISSION_DELETED, row.id, row, version + 1)]).await?;
+            events::append(conn, &[EMIT.event::<events::PermissionDeleted>(ctx, row.id, &row.payload(), version + 1)]).await?;
         }
         Ok(row)
     })

@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::db::models::{Assignment, User};
 use crate::db::schema::{group_user_permissions as gup, users};
 use crate::error::ApiError;
-use crate::events::{self, EMIT};
+use crate::events::{self, EMIT, Payload};
 use crate::input::UserInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -83,7 +83,7 @@ pub async fn create(pool: &Pool, ctx: &Ctx, oid: Uuid, input: UserInput) -> Resu
                 .await?;
             events::append(
                 conn,
-                &[EMIT.event(ctx, events::USER_CREATED, row.oid, &row, version)],
+                &[EMIT.event::<events::UserCreated>(ctx, row.oid, &row.payload(), version)],
             )
             .await?;
             Ok(row)
@@ -119,8 +119,13 @@ pub async fn update(pool: &Pool, ctx: &Ctx, oid: Uuid, input: UserInput) -> Resu
                 .returning((User::as_returning(), users::version))
                 .get_result::<(User, i64)>(conn)
                 .await?;
-            let emitted =
-                events::EMIT.updated(ctx, events::USER_UPDATED, row.oid, &before, &row, version);
+            let emitted = events::EMIT.updated::<events::UserUpdated>(
+                ctx,
+                row.oid,
+                &before.payload(),
+                &row.payload(),
+                version,
+            );
             events::append(conn, &[emitted]).await?;
             Ok(Some(row))
         })
@@ -155,7 +160,12 @@ pub async fn delete(pool: &Pool, ctx: &Ctx, oid: Uuid) -> Result<(), ApiError> {
                 .await?;
             let last_revoked = version + increment(revoked.len());
             let mut emitted = events::cascade(ctx, &revoked, &HashMap::from([(oid, last_revoked)]));
-            emitted.push(EMIT.event(ctx, events::USER_DELETED, row.oid, &row, last_revoked + 1));
+            emitted.push(EMIT.event::<events::UserDeleted>(
+                ctx,
+                row.oid,
+                &row.payload(),
+                last_revoked + 1,
+            ));
             events::append(conn, &emitted).await?;
             Ok(Some(row))
         })

@@ -6,36 +6,9 @@ use super::schema::{applications, identity_providers};
 use crate::ids::{ApplicationId, ProviderKey};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use persistence::text_enum;
 
-text_enum! {
-    /// The contract's provider `type`: the protocol the provider speaks.
-    pub enum IdpType {
-        OAuth2Implicit = "OAUTH2_IMPLICIT",
-        OAuth2AuthCode = "OAUTH2_AUTH_CODE",
-        Oidc = "OIDC",
-    }
-}
-
-text_enum! {
-    /// The contract's provider `status`.
-    pub enum Status {
-        Enabled = "ENABLED",
-        Disabled = "DISABLED",
-    }
-}
-
-text_enum! {
-    /// The contract's provider `visibility`: who discovers the provider.
-    pub enum Visibility {
-        /// The application's own discovery (and the public one).
-        Application = "APPLICATION",
-        /// Public discovery, without a token.
-        Public = "PUBLIC",
-        /// No discovery at all.
-        Hidden = "HIDDEN",
-    }
-}
+/// The contract's enums, as stored and as published: the events' own types (`event_types`), one definition.
+pub use event_types::idp_management::{IdpType, Status, Visibility};
 
 /// A registered application and its change sequence.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -8,7 +8,7 @@ use crate::db::schema::identity_providers as ip;
 use crate::error::ApiError;
 use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::media::IfMatch;
-use crate::views::SetupV1;
+use crate::views;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::CloudEvent;
@@ -69,8 +69,8 @@ pub async fn delete_all(
             let mut rows: Vec<&Provider> = removed.iter().map(|(r, _)| r).collect();
             if rows.iter().any(|r| r.discoverable(true)) {
                 rows.sort_by(|a, b| a.key.cmp(&b.key));
-                let before = SetupV1::of(application_id, change_id - 1, rows, true);
-                let after = SetupV1::of(application_id, change_id, &[], true);
+                let before = views::setup(application_id, change_id - 1, rows, true);
+                let after = views::setup(application_id, change_id, &[], true);
                 emitted.push(setup_changed(conn, ctx, application_id, &before, &after).await?);
             }
             outbox::append(conn, &emitted).await?;

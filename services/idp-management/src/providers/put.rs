@@ -15,7 +15,7 @@ use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::ProviderInput;
 use crate::input::media::IfMatch;
 use crate::secrets;
-use crate::views::SetupV1;
+use crate::views;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::CloudEvent;
@@ -60,7 +60,7 @@ pub async fn upsert_one(
                 .ok_or_else(|| ApiError::bug("upsert returned no row"))?;
             let mut emitted = vec![match &existing {
                 Some(before) => provider_replaced(ctx, before, &stored, version),
-                None => provider_event(ctx, events::PROVIDER_CREATED, &stored, version),
+                None => provider_event::<events::ProviderCreated>(ctx, &stored, version),
             }];
             if public_view(existing.as_ref()) != public_view(Some(&stored)) {
                 let key = &stored.key;
@@ -139,11 +139,11 @@ pub async fn replace_all(
                 removed.iter().map(|r| provider_deleted(ctx, r)).collect();
             emitted.extend(stored.iter().map(|(r, version)| match by_key.get(&r.key) {
                 Some(before) => provider_replaced(ctx, before, r, *version),
-                None => provider_event(ctx, events::PROVIDER_CREATED, r, *version),
+                None => provider_event::<events::ProviderCreated>(ctx, r, *version),
             }));
             let stored: Vec<Provider> = stored.into_iter().map(|(r, _)| r).collect();
-            let old_setup = SetupV1::of(application_id, change_id - 1, &before, true);
-            let new_setup = SetupV1::of(application_id, change_id, &stored, true);
+            let old_setup = views::setup(application_id, change_id - 1, &before, true);
+            let new_setup = views::setup(application_id, change_id, &stored, true);
             if old_setup.identity_providers != new_setup.identity_providers {
                 emitted
                     .push(setup_changed(conn, ctx, application_id, &old_setup, &new_setup).await?);

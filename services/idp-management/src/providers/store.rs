@@ -10,11 +10,12 @@ use crate::error::ApiError;
 use crate::events::{self, EMIT, provider_subject};
 use crate::ids::{ApplicationId, ProviderKey};
 use crate::input::ProviderInput;
-use crate::views::{DiscoveredV1, ProviderV1, SetupV1};
+use crate::views::{self, DiscoveredV1, ProviderV1, SetupV1};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::CloudEvent;
+use domain::event::EventType;
 use security::secret_box::Sealed;
 
 use super::Stamp;
@@ -157,8 +158,8 @@ pub async fn public_setup_changed(
         .chain(existing.filter(|e| e.discoverable(true)))
         .collect();
     earlier.sort_by(|a, b| a.key.cmp(&b.key));
-    let before = SetupV1::of(application_id, change_id - 1, earlier, true);
-    let after = SetupV1::of(application_id, change_id, &rows, true);
+    let before = views::setup(application_id, change_id - 1, earlier, true);
+    let after = views::setup(application_id, change_id, &rows, true);
     setup_changed(conn, ctx, application_id, &before, &after).await
 }
 
@@ -176,22 +177,18 @@ pub async fn setup_changed(
         .returning(applications::version)
         .get_result::<i64>(conn)
         .await?;
-    Ok(EMIT.updated(
-        ctx,
-        events::PUBLIC_SETUP_CHANGED,
-        application_id,
-        before,
-        after,
-        version,
-    ))
+    Ok(EMIT.updated::<events::PublicSetupChanged>(ctx, application_id, before, after, version))
 }
 
-/// The event about `row` of `event_type` (created, deleted): the provider as the API shows it, with the
+/// The event about `row` of type `E` (created, deleted): the provider as the API shows it, with the
 /// provider's `version` after the change.
-pub fn provider_event(ctx: &Ctx, event_type: &str, row: &Provider, version: i64) -> CloudEvent {
-    EMIT.event(
+pub fn provider_event<E: EventType<Data = ProviderV1>>(
+    ctx: &Ctx,
+    row: &Provider,
+    version: i64,
+) -> CloudEvent {
+    EMIT.event::<E>(
         ctx,
-        event_type,
         provider_subject(&row.application_id, &row.key),
         &ProviderV1::from(row),
         version,
@@ -200,9 +197,8 @@ pub fn provider_event(ctx: &Ctx, event_type: &str, row: &Provider, version: i64)
 
 /// `identity-provider.replaced`: `row` as its data, what changed since `before` as its `changes`.
 pub fn provider_replaced(ctx: &Ctx, before: &Provider, row: &Provider, version: i64) -> CloudEvent {
-    EMIT.updated(
+    EMIT.updated::<events::ProviderReplaced>(
         ctx,
-        events::PROVIDER_REPLACED,
         provider_subject(&row.application_id, &row.key),
         &ProviderV1::from(before),
         &ProviderV1::from(row),
@@ -212,5 +208,5 @@ pub fn provider_replaced(ctx: &Ctx, before: &Provider, row: &Provider, version: 
 
 /// A deleted row's event: its last version + 1.
 pub fn provider_deleted(ctx: &Ctx, (row, version): &Versioned) -> CloudEvent {
-    provider_event(ctx, events::PROVIDER_DELETED, row, version + 1)
+    provider_event::<events::ProviderDeleted>(ctx, row, version + 1)
 }

@@ -81,9 +81,8 @@ async fn run(
             .await?;
     }
     let shown = view(&changed, credential.as_ref(), platform);
-    let emitted = EMIT.updated(
+    let emitted = EMIT.updated::<events::ConnectionTypeChanged>(
         ctx,
-        events::CONNECTION_TYPE_CHANGED,
         id,
         &view(&row, credential.as_ref(), platform),
         &shown,

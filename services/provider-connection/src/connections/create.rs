@@ -12,10 +12,11 @@ use crate::db::{TenantLock, lock_tenant};
 use crate::error::ApiError;
 use crate::events::{self, EMIT};
 use crate::input::CreateInput;
-use crate::views::{ConnectionView, CredentialEvent, view, views};
+use crate::views::{ConnectionView, view, views};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::FieldError;
+use event_types::provider_connection::Credential;
 use persistence::outbox::wake_after_commit;
 
 /// Needs `manage` (plus `manage_dedicated` for a dedicated connection). A new default demotes the previous
@@ -112,15 +113,14 @@ async fn run(
     let credential = match &input.dedicated_credential {
         Some(credential) => {
             credentials::store(conn, &state.secrets, row.id, credential).await?;
-            emitted.push(EMIT.event(
+            emitted.push(EMIT.event::<events::CredentialStored>(
                 ctx,
-                events::CREDENTIAL_STORED,
                 row.id,
-                &CredentialEvent {
-                    connection_id: row.id,
-                    client_id: &credential.client_id,
+                &Credential {
+                    connection_id: row.id.get(),
+                    client_id: credential.client_id.clone(),
                     source: credential.source,
-                    key_id: Some(state.secrets.active_key_id()),
+                    key_id: Some(state.secrets.active_key_id().to_owned()),
                 },
                 row.version,
             ));
@@ -134,7 +134,7 @@ async fn run(
     let created = view(&row, credential.as_ref(), &state.platform_client_id);
     emitted.insert(
         0,
-        EMIT.event(ctx, events::CONNECTION_CREATED, row.id, &created, 1),
+        EMIT.event::<events::ConnectionCreated>(ctx, row.id, &created, 1),
     );
     let demoted_ids: Vec<_> = demoted.iter().map(|r| r.id).collect();
     let demoted_credentials = credentials::metas(conn, &demoted_ids).await?;
@@ -144,9 +144,8 @@ async fn run(
             is_default: true,
             ..after.clone()
         };
-        emitted.push(EMIT.updated(
+        emitted.push(EMIT.updated::<events::ConnectionUpdated>(
             ctx,
-            events::CONNECTION_UPDATED,
             row.id,
             &before,
             after,

@@ -11,9 +11,10 @@ use crate::db::schema::provider_connections as pc;
 use crate::error::ApiError;
 use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
-use crate::views::{CredentialEvent, view};
+use crate::views::view;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use event_types::provider_connection::Credential;
 use persistence::outbox::wake_after_commit;
 
 /// Deletes the dedicated credential: `manage_dedicated` and the confirmation header. On a dedicated connection
@@ -81,25 +82,18 @@ async fn run(
     let platform = &state.platform_client_id;
     let shown = view(&changed, None, platform);
 
-    let removed = CredentialEvent {
-        connection_id: id,
-        client_id: &deleted.client_id,
+    let removed = Credential {
+        connection_id: id.get(),
+        client_id: deleted.client_id.clone(),
         source: deleted.source,
         key_id: None,
     };
     persistence::outbox::append(
         conn,
         &[
-            EMIT.event(
+            EMIT.event::<events::CredentialDeleted>(ctx, id, &removed, changed.version - 1),
+            EMIT.updated::<events::ConnectionUpdated>(
                 ctx,
-                events::CREDENTIAL_DELETED,
-                id,
-                &removed,
-                changed.version - 1,
-            ),
-            EMIT.updated(
-                ctx,
-                events::CONNECTION_UPDATED,
                 id,
                 &view(&row, Some(&deleted), platform),
                 &shown,

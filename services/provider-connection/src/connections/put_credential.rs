@@ -12,10 +12,11 @@ use crate::error::ApiError;
 use crate::events::{self, EMIT};
 use crate::ids::ConnectionId;
 use crate::input::CredentialInput;
-use crate::views::{ConnectionView, CredentialEvent, view};
+use crate::views::{ConnectionView, view};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::FieldError;
+use event_types::provider_connection::Credential;
 use persistence::outbox::wake_after_commit;
 
 /// Creates or rotates the dedicated credential (dedicated connections only): `manage_dedicated`. A new client id
@@ -95,25 +96,18 @@ async fn run(
     };
     let platform = &state.platform_client_id;
     let shown = view(&changed, Some(&meta), platform);
-    let stored = CredentialEvent {
-        connection_id: id,
-        client_id: &input.client_id,
+    let stored = Credential {
+        connection_id: id.get(),
+        client_id: input.client_id.clone(),
         source: input.source,
-        key_id: Some(state.secrets.active_key_id()),
+        key_id: Some(state.secrets.active_key_id().to_owned()),
     };
     persistence::outbox::append(
         conn,
         &[
-            EMIT.event(
+            EMIT.event::<events::CredentialStored>(ctx, id, &stored, changed.version - 1),
+            EMIT.updated::<events::ConnectionUpdated>(
                 ctx,
-                events::CREDENTIAL_STORED,
-                id,
-                &stored,
-                changed.version - 1,
-            ),
-            EMIT.updated(
-                ctx,
-                events::CONNECTION_UPDATED,
                 id,
                 &view(&row, previous.as_ref(), platform),
                 &shown,

@@ -195,13 +195,12 @@ pub async fn callback(
             .get_result(conn)
             .await?;
         let shown = view(&updated, credential.as_ref(), &state.platform_client_id);
-        let kind = if granted {
-            events::CONSENT_GRANTED
+        let emitted = if granted {
+            EMIT.event::<events::ConsentGranted>(ctx, id, &shown, updated.version)
         } else {
-            events::CONSENT_FAILED
+            EMIT.event::<events::ConsentFailed>(ctx, id, &shown, updated.version)
         };
-        persistence::outbox::append(conn, &[EMIT.event(ctx, kind, id, &shown, updated.version)])
-            .await?;
+        persistence::outbox::append(conn, &[emitted]).await?;
         audit::record(conn, decision(reason)).await?;
         Ok(page)
     })

@@ -80,9 +80,8 @@ async fn run(
             .get_result(conn)
             .await?;
         let platform = &state.platform_client_id;
-        let emitted = EMIT.updated(
+        let emitted = EMIT.updated::<events::ConnectionUpdated>(
             ctx,
-            events::CONNECTION_UPDATED,
             id,
             &view(&row, credential.as_ref(), platform),
             &view(&changed, credential.as_ref(), platform),

@@ -10,60 +10,16 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use persistence::text_enum;
 
-text_enum! {
-    /// `provider_connections.provider`.
-    pub enum Provider {
-        Microsoft = "microsoft",
-    }
-}
-
-text_enum! {
-    /// `provider_connections.connection_type`: whose app the connection uses.
-    pub enum ConnectionType {
-        /// The platform's multi-tenant app.
-        Platform = "platform",
-        /// The tenant's own app, with a dedicated credential.
-        Dedicated = "dedicated",
-    }
-}
-
-text_enum! {
-    /// `provider_connections.consent_status`.
-    pub enum ConsentStatus {
-        Unknown = "unknown",
-        Required = "required",
-        Granted = "granted",
-        Failed = "failed",
-        Revoked = "revoked",
-    }
-}
-
-text_enum! {
-    /// `provider_connections.verification_status`.
-    pub enum VerificationStatus {
-        Unknown = "unknown",
-        Pending = "pending",
-        Healthy = "healthy",
-        Degraded = "degraded",
-        Blocked = "blocked",
-        Error = "error",
-    }
-}
+/// The columns events show too: their types are the events' own, so the stored and the published values are one
+/// definition.
+pub use event_types::provider_connection::{
+    ConnectionType, ConsentStatus, CredentialSource, Provider, RunOutcome, VerificationStatus,
+};
 
 text_enum! {
     /// `dedicated_credentials.credential_kind`.
     pub enum CredentialKind {
         ClientSecret = "client_secret",
-    }
-}
-
-text_enum! {
-    /// `dedicated_credentials.source`: where a dedicated credential came from.
-    pub enum CredentialSource {
-        DedicatedManual = "dedicated_manual",
-        DedicatedImported = "dedicated_imported",
-        /// Carried over from the legacy system: the connection is reviewed until a verification succeeds.
-        LegacyMigrated = "legacy_migrated",
     }
 }
 
@@ -81,27 +37,6 @@ text_enum! {
 impl RunStatus {
     /// The statuses that hold the tenant's scope (`verification_runs_one_active_per_scope`).
     pub const ACTIVE: [RunStatus; 2] = [RunStatus::Queued, RunStatus::Running];
-}
-
-text_enum! {
-    /// `verification_runs.outcome`: what a finished run found.
-    pub enum RunOutcome {
-        Healthy = "healthy",
-        Degraded = "degraded",
-        Blocked = "blocked",
-        Error = "error",
-    }
-}
-
-impl From<RunOutcome> for VerificationStatus {
-    fn from(outcome: RunOutcome) -> Self {
-        match outcome {
-            RunOutcome::Healthy => Self::Healthy,
-            RunOutcome::Degraded => Self::Degraded,
-            RunOutcome::Blocked => Self::Blocked,
-            RunOutcome::Error => Self::Error,
-        }
-    }
 }
 
 text_enum! {

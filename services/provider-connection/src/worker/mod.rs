@@ -19,10 +19,11 @@ use crate::events::{self, EMIT};
 use crate::ids::{ConnectionId, RunId};
 use crate::settings::Settings;
 use crate::verification::NO_CREDENTIAL;
-use crate::views::{OutcomeEvent, view};
+use crate::views::view;
 use diesel::IntoSql;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use event_types::provider_connection::VerificationOutcome;
 use microsoft::graph::{GRAPH_SCOPE, GraphClient};
 use microsoft::token::{CachedToken, TokenClient};
 use microsoft::{MicrosoftSettings, MsError};
@@ -357,18 +358,17 @@ async fn finish_connection(
     };
     let credential = credentials::meta(conn, connection_id).await?;
     let shown = view(&updated, credential.as_ref(), platform_client_id);
-    let outcome = OutcomeEvent {
-        operation_run_id: run_id,
-        connection_id,
+    let outcome = VerificationOutcome {
+        operation_run_id: run_id.get(),
+        connection_id: connection_id.get(),
         outcome: verdict.outcome,
-        health_status: &verdict.health,
-        connection: &shown,
+        health_status: verdict.health.clone(),
+        connection: shown,
     };
     persistence::outbox::append(
         conn,
-        &[EMIT.event(
+        &[EMIT.event::<events::VerificationCompleted>(
             &crate::context::worker(),
-            events::VERIFICATION_COMPLETED,
             connection_id,
             &outcome,
             updated.version,
