@@ -8,7 +8,7 @@ use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, assert_bad_field, assert_problem};
+use crate::helpers::{KEY, TestApp, assert_bad_field, assert_problem};
 
 const B2C_TENANT: &str = "cfsbrandsb2c.onmicrosoft.com";
 const AAD_TENANT: &str = "cfsbrands.onmicrosoft.com";
@@ -336,6 +336,34 @@ async fn getoidbyemail_finds_locally_then_in_graph_then_404() {
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), USER);
+    // A caller preferring JSON gets the oid as a JSON string; the default stays text/plain.
+    for (accept, content_type, body) in [
+        (
+            "application/json",
+            "application/json",
+            format!("\"{USER}\""),
+        ),
+        (
+            "application/json, text/plain;q=0.5",
+            "application/json",
+            format!("\"{USER}\""),
+        ),
+        ("*/*", "text/plain; charset=utf-8", USER.to_owned()),
+        ("text/plain", "text/plain; charset=utf-8", USER.to_owned()),
+    ] {
+        let response = app
+            .client
+            .post(app.api("/aad/getoidbyemail?email=new.person@cfsbrands.com"))
+            .header("x-functions-key", KEY)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], content_type, "{accept}");
+        assert_eq!(response.headers()["vary"], "Accept");
+        assert_eq!(response.text().await.unwrap(), body, "{accept}");
+    }
 
     // Quotes are valid in an address's local part; doubled, they cannot close the OData literal.
     let quoted = "o'brien'or'1'eq'1@cfsbrands.com";

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, assert_bad_field, assert_problem};
+use crate::helpers::{KEY, TestApp, assert_bad_field, assert_problem};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,6 +365,75 @@ async fn group_by_name_answers_its_uuid_as_text() {
         "name",
     )
     .await;
+}
+
+/// `GET /groups/name/{name}` with `accept` (none when `None`): its content type and body.
+async fn id_by_name(app: &TestApp, accept: Option<&str>) -> (String, String) {
+    let mut request = app
+        .client
+        .get(app.api("/groups/name/Customer%20Account%2012"))
+        .header("x-functions-key", KEY);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["vary"], "Accept");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (content_type, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_name_answers_a_json_string_to_a_caller_preferring_json() {
+    let app = TestApp::spawn().await;
+    let typeid = app.create_grouptype("CUSTOMER").await["id"]
+        .as_i64()
+        .unwrap();
+    let id = app.create_group("Customer Account 12", typeid, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("text/plain"),
+        Some("text/*"),
+        Some("text/plain, application/json"),
+        Some("application/json;q=0.5, text/plain"),
+        Some("application/json;q=0, */*"),
+        Some("text/html"),
+    ] {
+        assert_eq!(
+            id_by_name(&app, accept).await,
+            ("text/plain; charset=utf-8".to_owned(), id.clone()),
+            "{accept:?}"
+        );
+    }
+    for accept in [
+        "application/json",
+        "application/json, text/plain;q=0.5",
+        "application/json, text/plain, */*",
+        "application/*",
+    ] {
+        assert_eq!(
+            id_by_name(&app, Some(accept)).await,
+            ("application/json".to_owned(), format!("\"{id}\"")),
+            "{accept}"
+        );
+    }
+    // Errors stay problem documents, whatever is accepted.
+    let response = app
+        .client
+        .get(app.api("/groups/name/Nobody"))
+        .header("x-functions-key", KEY)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
