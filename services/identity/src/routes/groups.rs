@@ -40,7 +40,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = GroupInput::for_create(params::json(&req, &body)?)?;
     let row = groups::create(&state.pool, &ctx, input).await?;
-    Ok(created(format!("{BASE}/groups/{}", row.id), &row))
+    Ok(created(format!("{BASE}/groups/{}", row.group.id), &row))
 }
 
 async fn get(
