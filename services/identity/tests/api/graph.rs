@@ -12,9 +12,9 @@ use crate::helpers::{KEY, TestApp, assert_bad_field, assert_problem};
 
 const B2C_TENANT: &str = "cfsbrandsb2c.onmicrosoft.com";
 const AAD_TENANT: &str = "cfsbrands.onmicrosoft.com";
-const USER: &str = "8ecb4bd7-47b4-424c-af07-c85aa0e42d8a";
+pub(crate) const USER: &str = "8ecb4bd7-47b4-424c-af07-c85aa0e42d8a";
 
-async fn spawn(server: &MockServer) -> TestApp {
+pub(crate) async fn spawn(server: &MockServer) -> TestApp {
     let uri = server.uri();
     TestApp::spawn_with(move |s| {
         s.microsoft.authority = uri.clone();
@@ -32,7 +32,7 @@ async fn spawn(server: &MockServer) -> TestApp {
     .await
 }
 
-async fn mount_tokens(server: &MockServer) {
+pub(crate) async fn mount_tokens(server: &MockServer) {
     for (tenant, client, token) in [
         (B2C_TENANT, "b2c-app", "b2c-token"),
         (AAD_TENANT, "aad-app", "aad-token"),
@@ -50,7 +50,7 @@ async fn mount_tokens(server: &MockServer) {
 }
 
 /// A Graph `GET /users/{id}?$select=...` answer for a B2C user, as Graph v1.0 serialises it.
-fn graph_user() -> Value {
+pub(crate) fn graph_user() -> Value {
     json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,accountEnabled)/$entity",
         "id": USER,
@@ -253,7 +253,7 @@ async fn refused_credentials_and_missing_configuration_are_clear_errors() {
     .await;
 }
 
-fn graph_users(users: Value) -> ResponseTemplate {
+pub(crate) fn graph_users(users: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,mail)",
         "value": users
