@@ -1,9 +1,9 @@
 //! Reading what arrives outside the body the same way in every service: paging, path ids, the body's declared
-//! media type and the bearer credential. Each returns a [`FieldError`] (or [`BearerError`]) that the service's
+//! media type, the media type the caller accepts and the bearer credential. Each returns a [`FieldError`] (or [`BearerError`]) that the service's
 //! one error type renders in its contract's format.
 
 use actix_web::HttpRequest;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use domain::{FieldError, Page};
 use uuid::Uuid;
 
@@ -76,6 +76,109 @@ pub fn require_json(req: &HttpRequest) -> Result<(), FieldError> {
                 ))
             }
         }
+    }
+}
+
+/// The media type of `offered` that the request's `Accept` prefers (RFC 9110 §12.5.1, q-values honoured).
+///
+/// Each offered type is rated by the most specific range that matches it (`type/subtype` over `type/*` over
+/// `*/*`; range parameters other than `q` are not compared); the winner has the highest `q`, then the most
+/// specific match, then the range listed first in `Accept`, then the type offered first. A range with `q=0`
+/// refuses what it matches. No `Accept` (or no readable, well-formed range in it) means the first offered
+/// type; `None` when `Accept` accepts none of `offered`, the caller then answering 406 or its default.
+pub fn negotiate<'a>(req: &HttpRequest, offered: &[&'a str]) -> Option<&'a str> {
+    let ranges: Vec<MediaRange> = req
+        .headers()
+        .get_all(ACCEPT)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(MediaRange::parse)
+        .collect();
+    if ranges.is_empty() {
+        return offered.first().copied();
+    }
+    offered
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, media)| {
+            let (kind, sub) = media.split_once('/')?;
+            // The most specific matching range decides this type's quality; the first listed among equals.
+            let (order, range) = ranges
+                .iter()
+                .enumerate()
+                .filter(|(_, range)| range.matches(kind, sub))
+                .min_by_key(|(order, range)| (std::cmp::Reverse(range.specificity()), *order))?;
+            (range.q > 0).then_some((range.q, range.specificity(), order, rank, *media))
+        })
+        .min_by_key(|&(q, specificity, order, rank, _)| {
+            (
+                std::cmp::Reverse(q),
+                std::cmp::Reverse(specificity),
+                order,
+                rank,
+            )
+        })
+        .map(|(.., media)| media)
+}
+
+/// One range of an `Accept` header: `type/subtype`, `type/*` or `*/*`, with its weight in thousandths.
+struct MediaRange {
+    kind: String,
+    sub: String,
+    q: u16,
+}
+
+impl MediaRange {
+    /// A range as written (`text/plain;q=0.5`), or `None` when it is malformed (then ignored).
+    fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.split(';');
+        let (kind, sub) = parts.next()?.trim().split_once('/')?;
+        let (kind, sub) = (kind.trim(), sub.trim());
+        let token = |t: &str| !t.is_empty() && !t.contains(char::is_whitespace);
+        if !token(kind) || !token(sub) || (kind == "*" && sub != "*") {
+            return None;
+        }
+        let mut q = 1000;
+        for param in parts {
+            let (name, value) = param.split_once('=')?;
+            if name.trim().eq_ignore_ascii_case("q") {
+                q = parse_qvalue(value.trim())?;
+                // Parameters after the weight are accept extensions, never part of the range.
+                break;
+            }
+        }
+        Some(Self {
+            kind: kind.to_ascii_lowercase(),
+            sub: sub.to_ascii_lowercase(),
+            q,
+        })
+    }
+
+    fn matches(&self, kind: &str, sub: &str) -> bool {
+        (self.kind == "*" || self.kind.eq_ignore_ascii_case(kind))
+            && (self.sub == "*" || self.sub.eq_ignore_ascii_case(sub))
+    }
+
+    fn specificity(&self) -> u8 {
+        match (self.kind.as_str(), self.sub.as_str()) {
+            ("*", _) => 0,
+            (_, "*") => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// An RFC 9110 weight (`0`, `0.5`, `1.000`; at most three decimals, at most 1) in thousandths.
+fn parse_qvalue(raw: &str) -> Option<u16> {
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = format!("{fraction:0<3}").parse::<u16>().ok()?;
+    match whole {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
     }
 }
 
@@ -155,6 +258,82 @@ mod tests {
         assert_eq!((page.limit, page.offset), (5, 2));
         let bad = TestRequest::with_uri("/x?limit=abc").to_http_request();
         assert_eq!(super::page(&bad).unwrap_err().field, "limit");
+    }
+
+    fn preferred(accept: &[&str]) -> Option<&'static str> {
+        let mut req = TestRequest::default();
+        for value in accept {
+            req = req.append_header((ACCEPT, *value));
+        }
+        negotiate(&req.to_http_request(), &["text/plain", "application/json"])
+    }
+
+    #[test]
+    fn accept_negotiation() {
+        let text = Some("text/plain");
+        let json = Some("application/json");
+        // No preference: the first offered type.
+        for accept in [
+            &[][..],
+            &[""],
+            &["*/*"],
+            &["text/plain"],
+            &["text/*"],
+            &["garbage"],
+        ] {
+            assert_eq!(preferred(accept), text, "{accept:?}");
+        }
+        for accept in [
+            "application/json",
+            "APPLICATION/JSON; charset=utf-8",
+            "application/*",
+            "application/json, text/plain;q=0.5",
+            "text/plain;q=0.5, application/json",
+            "application/json;q=0.9, text/plain;q=0.8",
+            // Equal weight: the more specific match, then the range listed first.
+            "application/json, */*",
+            "*/*, application/json",
+            "application/json, text/plain, */*",
+            "text/plain;q=0, */*",
+            "text/plain;q=0.0, application/json;q=0.001",
+        ] {
+            assert_eq!(preferred(&[accept]), json, "{accept}");
+        }
+        for accept in [
+            "text/plain, application/json",
+            "application/json;q=0.5, text/plain",
+            "application/json;q=0, */*",
+            "application/json;q=0.5, text/*",
+        ] {
+            assert_eq!(preferred(&[accept]), text, "{accept}");
+        }
+        // Several header lines are one list.
+        assert_eq!(preferred(&["text/plain;q=0.1", "application/json"]), json);
+        // Malformed ranges are ignored; a weight out of range or too precise makes its range malformed.
+        assert_eq!(preferred(&["application/json;q=2, text/plain;q=0.5"]), text);
+        assert_eq!(
+            preferred(&["application/json;q=0.5555, text/plain;q=0.5"]),
+            text
+        );
+        assert_eq!(
+            preferred(&["*/json, application/json;q=0.5, text/plain;q=0.4"]),
+            json
+        );
+        // Nothing offered is acceptable.
+        assert_eq!(preferred(&["text/html"]), None);
+        assert_eq!(preferred(&["application/json;q=0, text/plain;q=0"]), None);
+    }
+
+    #[test]
+    fn qvalues() {
+        assert_eq!(parse_qvalue("1"), Some(1000));
+        assert_eq!(parse_qvalue("1.000"), Some(1000));
+        assert_eq!(parse_qvalue("0.5"), Some(500));
+        assert_eq!(parse_qvalue("0.05"), Some(50));
+        assert_eq!(parse_qvalue("0"), Some(0));
+        for bad in ["1.001", "2", "-0.5", "0.5555", ".5", "abc", ""] {
+            assert_eq!(parse_qvalue(bad), None, "{bad}");
+        }
     }
 
     #[test]

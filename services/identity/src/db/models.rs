@@ -1,4 +1,5 @@
-//! Rows as stored, which are also the contract's representations (field names match it exactly).
+//! Rows as stored, which are also the contract's representations (field names match it exactly), and the
+//! group as the API shows it ([`ShownGroup`]: its row and its type's name, read in the same statement).
 
 use super::schema::{group_user_permissions, groups, grouptypes, permissions, users};
 use chrono::{DateTime, Utc};
@@ -27,6 +28,25 @@ pub struct Group {
     pub localid: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+}
+
+/// A group as the API shows it: its row (what events carry as `data`) and, as an extension the one known
+/// client reads (`typename`), the name of its type. Selected from `groups` joined to `grouptypes` (the typeid
+/// foreign key guarantees the type, and a type in use cannot be deleted).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = groups)]
+pub struct ShownGroup {
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub group: Group,
+    #[diesel(select_expression = grouptypes::name)]
+    pub typename: String,
+}
+
+impl ShownGroup {
+    pub fn new(group: Group, typename: String) -> Self {
+        Self { group, typename }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]

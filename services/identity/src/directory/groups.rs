@@ -1,39 +1,69 @@
 //! Groups: create, update, delete with their assignments, and the reads by id, name, local id, type and member.
+//! Every group the API shows carries its type's name (`typename`, an extension), read in the statement that reads
+//! or writes the group: a join on reads, a subquery in `RETURNING` on writes. Events carry the bare row.
 
 use crate::context::Ctx;
-use crate::db::models::{Assignment, Group};
+use crate::db::models::{Assignment, Group, ShownGroup};
 use crate::db::schema::{group_user_permissions as gup, groups, grouptypes, users};
 use crate::error::ApiError;
 use crate::events::{self, EMIT, Payload};
 use crate::input::GroupInput;
+use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use domain::Page;
 use persistence::db::conn;
+use persistence::error::ConflictKind;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
-pub async fn list(pool: &Pool, page: Page) -> Result<Vec<Group>, ApiError> {
+/// Groups with their type, as the API shows them.
+fn shown() -> diesel::dsl::InnerJoin<groups::table, grouptypes::table> {
+    groups::table.inner_join(grouptypes::table)
+}
+
+/// The written group's type name, in the `RETURNING` of the statement that wrote it (a scalar subquery on the
+/// row's new `typeid`). `NULL` only when the type is not visible to that statement (committed after it began,
+/// though before its foreign-key check): see [`type_not_visible`].
+fn returned_typename() -> SqlLiteral<Nullable<Text>> {
+    diesel::dsl::sql("(SELECT grouptypes.name FROM grouptypes WHERE grouptypes.id = groups.typeid)")
+}
+
+/// What a write whose statement could not see the group's type fails with, rolling it back: the refusal the
+/// `typeid` foreign key gives a type that does not exist (409), as it did not when the statement began.
+fn type_not_visible() -> DbError {
+    DbError::Conflict {
+        kind: ConflictKind::ForeignKey,
+        constraint: "groups_typeid_fkey".to_owned(),
+    }
+}
+
+pub async fn list(pool: &Pool, page: Page) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(groups::table
+    Ok(shown()
         .order(groups::id)
         .limit(page.limit)
         .offset(page.offset)
-        .select(Group::as_select())
+        .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
 
 /// Groups carrying a local id (not unique: several groups may share one).
-pub async fn by_localid(pool: &Pool, localid: &str, page: Page) -> Result<Vec<Group>, ApiError> {
+pub async fn by_localid(
+    pool: &Pool,
+    localid: &str,
+    page: Page,
+) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(groups::table
+    Ok(shown()
         .filter(groups::localid.eq(localid))
         .order(groups::id)
         .limit(page.limit)
         .offset(page.offset)
-        .select(Group::as_select())
+        .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
@@ -45,7 +75,7 @@ pub async fn by_type(
     typeid: i32,
     localid: Option<&str>,
     page: Page,
-) -> Result<Vec<Group>, ApiError> {
+) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
     let type_exists = diesel::select(diesel::dsl::exists(grouptypes::table.find(typeid)))
         .get_result::<bool>(&mut conn)
@@ -54,7 +84,7 @@ pub async fn by_type(
     if !type_exists {
         return Err(ApiError::not_found("group type", typeid));
     }
-    let mut query = groups::table.filter(groups::typeid.eq(typeid)).into_boxed();
+    let mut query = shown().filter(groups::typeid.eq(typeid)).into_boxed();
     if let Some(localid) = localid {
         query = query.filter(groups::localid.eq(localid));
     }
@@ -62,14 +92,14 @@ pub async fn by_type(
         .order(groups::id)
         .limit(page.limit)
         .offset(page.offset)
-        .select(Group::as_select())
+        .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
 
 /// Groups a user holds any permission in; 404 when the user does not exist.
-pub async fn of_user(pool: &Pool, userid: Uuid) -> Result<Vec<Group>, ApiError> {
+pub async fn of_user(pool: &Pool, userid: Uuid) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
     let user_exists = diesel::select(diesel::dsl::exists(users::table.find(userid)))
         .get_result::<bool>(&mut conn)
@@ -81,20 +111,20 @@ pub async fn of_user(pool: &Pool, userid: Uuid) -> Result<Vec<Group>, ApiError> 
     let member_of = gup::table
         .filter(gup::userid.eq(userid))
         .select(gup::groupid);
-    Ok(groups::table
+    Ok(shown()
         .filter(groups::id.eq_any(member_of))
         .order(groups::id)
-        .select(Group::as_select())
+        .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
 
-pub async fn get(pool: &Pool, id: Uuid) -> Result<Group, ApiError> {
+pub async fn get(pool: &Pool, id: Uuid) -> Result<ShownGroup, ApiError> {
     let mut conn = conn(pool).await?;
-    groups::table
-        .find(id)
-        .select(Group::as_select())
+    shown()
+        .filter(groups::id.eq(id))
+        .select(ShownGroup::as_select())
         .first(&mut conn)
         .await
         .optional()
@@ -115,26 +145,27 @@ pub async fn id_by_name(pool: &Pool, name: &str) -> Result<Uuid, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no group is named {name:?}")))
 }
 
-pub async fn create(pool: &Pool, ctx: &Ctx, input: GroupInput) -> Result<Group, ApiError> {
+pub async fn create(pool: &Pool, ctx: &Ctx, input: GroupInput) -> Result<ShownGroup, ApiError> {
     let mut conn = conn(pool).await?;
     Ok(outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
-            let (row, version) = diesel::insert_into(groups::table)
+            let (row, version, typename) = diesel::insert_into(groups::table)
                 .values((
                     groups::id.eq(Uuid::now_v7()),
                     groups::name.eq(&input.name),
                     groups::typeid.eq(input.typeid),
                     groups::localid.eq(&input.localid),
                 ))
-                .returning((Group::as_returning(), groups::version))
-                .get_result::<(Group, i64)>(conn)
+                .returning((Group::as_returning(), groups::version, returned_typename()))
+                .get_result::<(Group, i64, Option<String>)>(conn)
                 .await?;
+            let typename = typename.ok_or_else(type_not_visible)?;
             events::append(
                 conn,
                 &[EMIT.event::<events::GroupCreated>(ctx, row.id, &row.payload(), version)],
             )
             .await?;
-            Ok(row)
+            Ok(ShownGroup::new(row, typename))
         })
         .await,
     )?)
@@ -146,7 +177,7 @@ pub async fn update(
     ctx: &Ctx,
     id: Uuid,
     input: GroupInput,
-) -> Result<Group, ApiError> {
+) -> Result<ShownGroup, ApiError> {
     let mut conn = conn(pool).await?;
     outbox::wake_after_commit(
         conn.transaction::<_, DbError, _>(async |conn| {
@@ -160,7 +191,7 @@ pub async fn update(
             let Some(before) = before else {
                 return Ok(None);
             };
-            let (row, version) = diesel::update(groups::table.find(id))
+            let (row, version, typename) = diesel::update(groups::table.find(id))
                 .set((
                     groups::name.eq(&input.name),
                     groups::typeid.eq(input.typeid),
@@ -168,9 +199,10 @@ pub async fn update(
                     groups::updated.eq(diesel::dsl::now),
                     groups::version.eq(groups::version + 1),
                 ))
-                .returning((Group::as_returning(), groups::version))
-                .get_result::<(Group, i64)>(conn)
+                .returning((Group::as_returning(), groups::version, returned_typename()))
+                .get_result::<(Group, i64, Option<String>)>(conn)
                 .await?;
+            let typename = typename.ok_or_else(type_not_visible)?;
             let emitted = events::EMIT.updated::<events::GroupUpdated>(
                 ctx,
                 row.id,
@@ -179,7 +211,7 @@ pub async fn update(
                 version,
             );
             events::append(conn, &[emitted]).await?;
-            Ok(Some(row))
+            Ok(Some(ShownGroup::new(row, typename)))
         })
         .await,
     )?

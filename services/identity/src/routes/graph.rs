@@ -46,20 +46,23 @@ async fn user_details(
 }
 
 /// `POST /aad/getoidbyemail?email=`: 200 with the local oid; else 201 after creating the user Graph knows;
-/// else 404. The email is read from the query (first occurrence), as the contract says.
+/// else 404. The email is read from the query (first occurrence), as the contract says; the oid is `text/plain`
+/// or, for a caller preferring `application/json`, a JSON string (extension).
 async fn get_oid_by_email(
     req: HttpRequest,
     ctx: Ctx,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = params::query_email(&req)?;
+    let media = params::id_media(&req);
     Ok(
         match lookup::oid_by_email(&state.pool, &state.graphs, &ctx, email).await? {
-            OidByEmail::Registered(oid) => views::text_id(HttpResponse::Ok(), oid),
-            OidByEmail::Created(oid) => views::text_id(
+            OidByEmail::Registered(oid) => views::bare_id(HttpResponse::Ok(), media, oid),
+            OidByEmail::Created(oid) => views::bare_id(
                 HttpResponse::Created()
                     .insert_header(("Location", format!("{BASE}/users/{oid}")))
                     .take(),
+                media,
                 oid,
             ),
         },

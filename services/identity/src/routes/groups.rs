@@ -40,7 +40,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let input = GroupInput::for_create(params::json(&req, &body)?)?;
     let row = groups::create(&state.pool, &ctx, input).await?;
-    Ok(created(format!("{BASE}/groups/{}", row.id), &row))
+    Ok(created(format!("{BASE}/groups/{}", row.group.id), &row))
 }
 
 async fn get(
@@ -81,14 +81,17 @@ async fn members(
     Ok(HttpResponse::Ok().json(users::in_group(&state.pool, id).await?))
 }
 
-/// Answers the bare uuid as `text/plain`, as the contract's example shows.
+/// Answers the bare uuid as `text/plain`, as the contract's example shows, or as a JSON string when the caller
+/// prefers `application/json` (extension).
 async fn id_by_name(
+    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     params::text("name", &path)?;
+    let media = params::id_media(&req);
     let id = groups::id_by_name(&state.pool, &path).await?;
-    Ok(views::text_id(HttpResponse::Ok(), id))
+    Ok(views::bare_id(HttpResponse::Ok(), media, id))
 }
 
 async fn by_localid(

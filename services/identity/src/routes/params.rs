@@ -1,8 +1,11 @@
 //! Parsing what arrives outside the body: path ids, paging, the body's media type (the shared
-//! `service_kit::request` readers), and this API's own free-text path segments and query email.
+//! `service_kit::request` readers), the media type a bare id is answered in, and this API's own free-text path
+//! segments and query email.
 
 use actix_web::HttpRequest;
 use domain::{Email, FieldError};
+
+use crate::views::IdMedia;
 pub use service_kit::request::{int32, page, uuid};
 
 /// A free-text path segment (group name, local id): bounded like the stored value it is compared with.
@@ -21,4 +24,13 @@ pub fn query_email(req: &HttpRequest) -> Result<Email, FieldError> {
     let [raw] = service_kit::request::query_first(req, ["email"]);
     let raw = raw.ok_or_else(|| FieldError::new("email", "is required"))?;
     Email::parse("email", &raw)
+}
+
+/// The media type of a bare id: JSON when `Accept` prefers `application/json` to `text/plain` (q-values
+/// honoured); else, including no `Accept`, `*/*` or nothing acceptable, the contract's `text/plain`.
+pub fn id_media(req: &HttpRequest) -> IdMedia {
+    match service_kit::request::negotiate(req, &IdMedia::OFFERED) {
+        Some(IdMedia::JSON) => IdMedia::Json,
+        _ => IdMedia::Text,
+    }
 }

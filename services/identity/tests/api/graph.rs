@@ -8,13 +8,13 @@ use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, assert_bad_field, assert_problem};
+use crate::helpers::{KEY, TestApp, assert_bad_field, assert_problem};
 
 const B2C_TENANT: &str = "cfsbrandsb2c.onmicrosoft.com";
 const AAD_TENANT: &str = "cfsbrands.onmicrosoft.com";
-const USER: &str = "8ecb4bd7-47b4-424c-af07-c85aa0e42d8a";
+pub(crate) const USER: &str = "8ecb4bd7-47b4-424c-af07-c85aa0e42d8a";
 
-async fn spawn(server: &MockServer) -> TestApp {
+pub(crate) async fn spawn(server: &MockServer) -> TestApp {
     let uri = server.uri();
     TestApp::spawn_with(move |s| {
         s.microsoft.authority = uri.clone();
@@ -32,7 +32,7 @@ async fn spawn(server: &MockServer) -> TestApp {
     .await
 }
 
-async fn mount_tokens(server: &MockServer) {
+pub(crate) async fn mount_tokens(server: &MockServer) {
     for (tenant, client, token) in [
         (B2C_TENANT, "b2c-app", "b2c-token"),
         (AAD_TENANT, "aad-app", "aad-token"),
@@ -50,7 +50,7 @@ async fn mount_tokens(server: &MockServer) {
 }
 
 /// A Graph `GET /users/{id}?$select=...` answer for a B2C user, as Graph v1.0 serialises it.
-fn graph_user() -> Value {
+pub(crate) fn graph_user() -> Value {
     json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,accountEnabled)/$entity",
         "id": USER,
@@ -253,7 +253,7 @@ async fn refused_credentials_and_missing_configuration_are_clear_errors() {
     .await;
 }
 
-fn graph_users(users: Value) -> ResponseTemplate {
+pub(crate) fn graph_users(users: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users(id,mail)",
         "value": users
@@ -336,6 +336,34 @@ async fn getoidbyemail_finds_locally_then_in_graph_then_404() {
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), USER);
+    // A caller preferring JSON gets the oid as a JSON string; the default stays text/plain.
+    for (accept, content_type, body) in [
+        (
+            "application/json",
+            "application/json",
+            format!("\"{USER}\""),
+        ),
+        (
+            "application/json, text/plain;q=0.5",
+            "application/json",
+            format!("\"{USER}\""),
+        ),
+        ("*/*", "text/plain; charset=utf-8", USER.to_owned()),
+        ("text/plain", "text/plain; charset=utf-8", USER.to_owned()),
+    ] {
+        let response = app
+            .client
+            .post(app.api("/aad/getoidbyemail?email=new.person@cfsbrands.com"))
+            .header("x-functions-key", KEY)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], content_type, "{accept}");
+        assert_eq!(response.headers()["vary"], "Accept");
+        assert_eq!(response.text().await.unwrap(), body, "{accept}");
+    }
 
     // Quotes are valid in an address's local part; doubled, they cannot close the OData literal.
     let quoted = "o'brien'or'1'eq'1@cfsbrands.com";

@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, assert_bad_field, assert_problem};
+use crate::helpers::{KEY, TestApp, assert_bad_field, assert_problem};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,6 +365,143 @@ async fn group_by_name_answers_its_uuid_as_text() {
         "name",
     )
     .await;
+}
+
+/// `GET /groups/name/{name}` with `accept` (none when `None`): its content type and body.
+async fn id_by_name(app: &TestApp, accept: Option<&str>) -> (String, String) {
+    let mut request = app
+        .client
+        .get(app.api("/groups/name/Customer%20Account%2012"))
+        .header("x-functions-key", KEY);
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["vary"], "Accept");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (content_type, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_by_name_answers_a_json_string_to_a_caller_preferring_json() {
+    let app = TestApp::spawn().await;
+    let typeid = app.create_grouptype("CUSTOMER").await["id"]
+        .as_i64()
+        .unwrap();
+    let id = app.create_group("Customer Account 12", typeid, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("text/plain"),
+        Some("text/*"),
+        Some("text/plain, application/json"),
+        Some("application/json;q=0.5, text/plain"),
+        Some("application/json;q=0, */*"),
+        Some("text/html"),
+    ] {
+        assert_eq!(
+            id_by_name(&app, accept).await,
+            ("text/plain; charset=utf-8".to_owned(), id.clone()),
+            "{accept:?}"
+        );
+    }
+    for accept in [
+        "application/json",
+        "application/json, text/plain;q=0.5",
+        "application/json, text/plain, */*",
+        "application/*",
+    ] {
+        assert_eq!(
+            id_by_name(&app, Some(accept)).await,
+            ("application/json".to_owned(), format!("\"{id}\"")),
+            "{accept}"
+        );
+    }
+    // Errors stay problem documents, whatever is accepted.
+    let response = app
+        .client
+        .get(app.api("/groups/name/Nobody"))
+        .header("x-functions-key", KEY)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_group_shown_carries_its_type_name() {
+    let app = TestApp::spawn().await;
+    let customer = app.create_grouptype("CUSTOMER").await["id"]
+        .as_i64()
+        .unwrap();
+    let role = app.create_grouptype("ROLE").await["id"].as_i64().unwrap();
+    let created = app.create_group("G", customer, Some("L")).await;
+    assert_eq!(created["typename"], "CUSTOMER");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let other = app.create_group("H", role, Some("L")).await;
+    assert_eq!(other["typename"], "ROLE");
+
+    let moved: Value = app
+        .put(
+            &format!("/groups/{id}"),
+            &json!({ "name": "G", "typeid": role, "localid": "L", "typename": "ignored" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        moved["typename"], "ROLE",
+        "the new type's name, not the body's"
+    );
+    assert_eq!(moved["typeid"], role);
+    // A renamed type shows under its new name in every read.
+    assert_eq!(
+        app.put(&format!("/grouptypes/{role}"), &json!({ "name": "ROLES" }))
+            .await
+            .status(),
+        200
+    );
+    let user = app.seed_user("u@example.com").await;
+    let permission = app.create_permission("Read").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grant = format!("/users/{}/groups/{id}/permissions/{permission}", user.oid);
+    assert_eq!(app.post_empty(&grant).await.status(), 201);
+    for path in [
+        "/groups".to_owned(),
+        format!("/groups/{id}"),
+        "/groupsbylocal/L".to_owned(),
+        format!("/grouptypes/{role}/groups"),
+        format!("/grouptypes/{role}/groups/L"),
+        format!("/users/{}/groups", user.oid),
+    ] {
+        let body: Value = app.get(&path).await.json().await.unwrap();
+        let shown = match &body {
+            Value::Array(items) => items.clone(),
+            one => vec![one.clone()],
+        };
+        assert!(!shown.is_empty(), "{path}");
+        for group in shown {
+            assert_eq!(group["typename"], "ROLES", "{path}: {group}");
+        }
+    }
+    let of_customer: Value = app
+        .get(&format!("/grouptypes/{customer}/groups"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(of_customer, json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 
 mod assignments;
 mod auth_and_ops;
+mod cfsb_client;
 mod connectors;
 mod event_attributes;
 mod events;
