@@ -47,8 +47,21 @@ impl Spawned {
         }
     }
 
-    /// Receives every event the service publishes from now on.
+    /// Receives every event the service publishes from now on: it first waits (up to 5 s) for the relay to
+    /// publish what earlier writes left in the outbox, so those events cannot arrive among the ones under test.
+    /// A test that holds the relay back on purpose just pays the wait.
     pub async fn subscribe(&self) -> crate::Subscriber {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            let drained = match self.pool.get().await {
+                Ok(mut conn) => matches!(persistence::outbox::backlog(&mut conn).await, Ok((0, _))),
+                Err(_) => true,
+            };
+            if drained {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         crate::Subscriber::bind(&self.exchange).await
     }
 }
