@@ -47,9 +47,9 @@ impl Spawned {
         }
     }
 
-    /// Receives every event the service publishes from now on.
+    /// Receives every event the service publishes from now on, each checked against the catalogue.
     pub async fn subscribe(&self) -> crate::Subscriber {
-        crate::Subscriber::bind(&self.exchange).await
+        crate::Subscriber::bind_catalogued(&self.exchange).await
     }
 }
 
