@@ -322,6 +322,13 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "no sample of [\"identity.group.created.v1\"]")]
+    fn a_type_without_a_validated_sample_fails_the_coverage_check() {
+        let all = ["identity.group.updated.v1", "identity.group.created.v1"];
+        assert_covered(&all, [&group_updated()]);
+    }
+
+    #[test]
     fn openapi_nullable_becomes_a_type_union() {
         let mut schema = json!({"properties": {
             "a": {"type": "string", "nullable": true, "example": "x"},
