@@ -47,9 +47,9 @@ impl Spawned {
         }
     }
 
-    /// Receives every event the service publishes from now on: it first waits (up to 5 s) for the relay to
-    /// publish what earlier writes left in the outbox, so those events cannot arrive among the ones under test.
-    /// A test that holds the relay back on purpose just pays the wait.
+    /// Receives every event the service publishes from now on, each checked against the catalogue. It first
+    /// waits (up to 5 s) for the relay to publish what earlier writes left in the outbox, so those events cannot
+    /// arrive among the ones under test; a test that holds the relay back on purpose just pays the wait.
     pub async fn subscribe(&self) -> crate::Subscriber {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while std::time::Instant::now() < deadline {
@@ -62,7 +62,7 @@ impl Spawned {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        crate::Subscriber::bind(&self.exchange).await
+        crate::Subscriber::bind_catalogued(&self.exchange).await
     }
 }
 

@@ -13,6 +13,9 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Subscriber {
     _connection: lapin::Connection,
     consumer: lapin::Consumer,
+    /// Whether each event taken is checked against the catalogue (a service's events are; the bus crate's
+    /// made-up test events are not).
+    catalogued: bool,
 }
 
 /// One delivery: the CloudEvent and the AMQP properties that matter.
@@ -25,6 +28,16 @@ pub struct Received {
 }
 
 impl Subscriber {
+    /// A subscriber whose [`Subscriber::take`] also checks each event against the schema of the catalogue
+    /// channel it was routed on ([`crate::catalogue::validate_on`]), so every event test checks the catalogue.
+    pub async fn bind_catalogued(exchange: &str) -> Self {
+        Self {
+            catalogued: true,
+            ..Self::bind(exchange).await
+        }
+    }
+
+    /// A subscriber taking any event, catalogued or not.
     pub async fn bind(exchange: &str) -> Self {
         let connection =
             lapin::Connection::connect(&crate::amqp_url(), lapin::ConnectionProperties::default())
@@ -71,6 +84,7 @@ impl Subscriber {
         Self {
             _connection: connection,
             consumer,
+            catalogued: false,
         }
     }
 
@@ -88,6 +102,12 @@ impl Subscriber {
                 ),
             };
             let event: Value = serde_json::from_slice(&delivery.data).expect("event json");
+            if self.catalogued
+                && let Err(error) =
+                    crate::catalogue::validate_on(delivery.routing_key.as_str(), &event)
+            {
+                panic!("{error}\nevent: {event:#}");
+            }
             received.push(Received {
                 event,
                 message_id: delivery

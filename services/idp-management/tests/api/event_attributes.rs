@@ -65,18 +65,23 @@ async fn put_with(app: &TestApp, path: &str, token: &str, body: &Value, trace: &
         .unwrap()
 }
 
-/// Every outbox envelope of the app's database, in order (for what start-up wrote before any subscriber).
+/// Every outbox envelope of the app's database, in order (for what start-up wrote before any subscriber), each
+/// checked against the catalogue (it is the event the relay publishes verbatim).
 async fn outbox_events(app: &TestApp) -> Vec<Value> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     use persistence::outbox::outbox;
     let mut conn = app.pool.get().await.unwrap();
-    outbox::table
+    let events = outbox::table
         .order(outbox::seq)
         .select(outbox::envelope)
         .load::<Value>(&mut conn)
         .await
-        .unwrap()
+        .unwrap();
+    events
+        .iter()
+        .for_each(test_support::catalogue::assert_valid);
+    events
 }
 
 /// Waits until the relay has published every outbox row.

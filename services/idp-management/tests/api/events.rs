@@ -7,6 +7,36 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
+/// Drives the API through a change of every kind and checks each published event against its catalogue schema
+/// (the provider events' `data` against the contract's own schemas): one sample of each of `events::ALL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sample_of_every_event_type_matches_its_catalogue_schema() {
+    let app = TestApp::spawn().await;
+    let mut bus = app.subscribe().await;
+    app.register("app-cat").await;
+    let t = token("app-cat");
+    let list = "/applications/app-cat/identity-providers";
+    // A public OAuth2 provider (in the public setup, with a secret) and an OIDC one with every optional part.
+    let providers = json!([
+        oauth2("o", "PUBLIC", "catalogue-secret"),
+        oidc("i", "APPLICATION")
+    ]);
+    assert_eq!(app.put_json(list, &t, &providers).await.status(), 204);
+    let mut hidden = without_key(oauth2("o", "HIDDEN", "catalogue-secret"));
+    hidden["status"] = json!("DISABLED");
+    let replaced = app.put_json(&format!("{list}/o"), &t, &hidden).await;
+    assert_eq!(replaced.status(), 204);
+    assert_eq!(app.delete(&format!("{list}/i"), &t).await.status(), 204);
+
+    // registered, created x2, public-setup.changed, replaced, public-setup.changed, deleted
+    let received = bus.take(7, WAIT).await;
+    bus.assert_quiet(Duration::from_millis(500)).await;
+    test_support::catalogue::assert_covered(
+        idp_management::events::ALL,
+        received.iter().map(|r| &r.event),
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_is_published_and_no_secret_leaks() {
     let app = TestApp::spawn().await;

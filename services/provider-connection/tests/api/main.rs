@@ -9,6 +9,7 @@ mod consent;
 mod create;
 mod dedicated;
 mod event_attributes;
+mod events;
 mod helpers;
 mod ops;
 mod secrets;
