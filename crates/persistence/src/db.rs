@@ -35,7 +35,21 @@ pub struct DbSettings {
 
 /// Builds the pool; connections are opened lazily, so this does not touch the network.
 pub fn build_pool(settings: &DbSettings) -> Result<Pool, DbError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&settings.url);
+    let mut setup = diesel_async::pooled_connection::ManagerConfig::default();
+    // A checkout costs no round trip: the default (`Verified`) sent `SELECT 1` before every request's work, one
+    // statement in two of a read. A connection the server closed (restart, terminated session) is already
+    // marked closed by its socket's end and is dropped at checkout; only a silently dead link is found at first
+    // use, which a ping would have hung on too.
+    setup.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Fast;
+    setup.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            crate::statements::install(&mut conn);
+            Ok(conn)
+        })
+    });
+    let manager =
+        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(&settings.url, setup);
     let timeout = Some(Duration::from_millis(settings.acquire_timeout_ms));
     Pool::builder(manager)
         .max_size(settings.pool_size)
@@ -57,7 +71,10 @@ pub async fn conn(pool: &Pool) -> Result<PooledConn, DbError> {
 /// Opens one connection outside the pool (for the relay's lock holder, bootstrap and tests).
 pub async fn connect(url: &str, timeout: Duration) -> Result<AsyncPgConnection, DbError> {
     match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
-        Ok(Ok(conn)) => Ok(conn),
+        Ok(Ok(mut conn)) => {
+            crate::statements::install(&mut conn);
+            Ok(conn)
+        }
         Ok(Err(err)) => Err(DbError::Unavailable(err.to_string())),
         Err(_) => Err(DbError::Unavailable(format!(
             "no connection within {timeout:?}"

@@ -8,6 +8,7 @@ pub mod column;
 pub mod db;
 pub mod error;
 pub mod outbox;
+pub mod statements;
 
 pub use column::{TextColumn, TextEnum};
 pub use db::{DbSettings, Pool, PooledConn};

@@ -1,5 +1,6 @@
 //! One middleware for what every request needs observed: a request id (taken from `x-request-id` when sane,
-//! else minted, and echoed back), a tracing span carrying it, one access-log line, and Prometheus metrics.
+//! else minted, and echoed back), a tracing span carrying it, one access-log line (with the number of database
+//! statements the request issued), and Prometheus metrics.
 
 use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
@@ -37,19 +38,23 @@ pub async fn observe(
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
-    let result = next.call(req).instrument(span.clone()).await;
+    let (result, statements) =
+        persistence::statements::counted(next.call(req).instrument(span.clone())).await;
     let elapsed = started.elapsed();
     let status = match &result {
         Ok(response) => response.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
     metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+    metrics::histogram!("http_request_duration_seconds", "method" => method.clone(), "route" => route.clone())
         .record(elapsed.as_secs_f64());
+    metrics::histogram!("http_request_db_statements", "method" => method, "route" => route)
+        .record(f64::from(statements));
     span.in_scope(|| {
         tracing::info!(
             status,
             latency_ms = elapsed.as_secs_f64() * 1000.0,
+            db_statements = statements,
             "request served"
         );
     });

@@ -10,6 +10,7 @@ pub mod database;
 pub mod http;
 pub mod logs;
 pub mod settings;
+pub mod statements;
 
 pub use app::Spawned;
 pub use broker::{BrokerProxy, HalfOpenProxy, Received, Subscriber, read_stream};

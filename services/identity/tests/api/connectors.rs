@@ -12,7 +12,7 @@ use crate::helpers::{KEY, TestApp, assert_problem};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// The contract's `B2CCreateRequest` example.
-fn register_example() -> Value {
+pub(crate) fn register_example() -> Value {
     json!({
         "email": "test.user@gmail.com",
         "identities": [{"signInType": "federated", "issuer": "google.com", "issuerAssignedId": "123456789"}],
@@ -27,7 +27,7 @@ fn register_example() -> Value {
 }
 
 /// The contract's `B2CTokenRequest` example.
-fn token_example() -> Value {
+pub(crate) fn token_example() -> Value {
     json!({
         "email": "test.user@gmail.com",
         "identities": [{"signInType": "federated", "issuer": "google.com", "issuerAssignedId": "123456789"}],
@@ -488,7 +488,7 @@ async fn connectors_need_the_function_key_or_configured_basic_credentials() {
 }
 
 /// Microsoft's documented `OnAttributeCollectionSubmit` request.
-fn attribute_submit(email: &str, display_name: &str) -> Value {
+pub(crate) fn attribute_submit(email: &str, display_name: &str) -> Value {
     json!({
         "type": "microsoft.graph.authenticationEvent.attributeCollectionSubmit",
         "source": "/tenants/30000000-0000-0000-0000-000000000003/applications/00001111-aaaa-2222-bbbb-3333cccc4444",

@@ -14,4 +14,5 @@ mod groups;
 mod grouptypes;
 mod helpers;
 mod permissions;
+mod statements;
 mod users;
