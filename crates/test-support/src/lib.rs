@@ -8,6 +8,7 @@ pub mod broker;
 pub mod database;
 pub mod http;
 pub mod logs;
+pub mod methods;
 pub mod settings;
 
 pub use app::Spawned;
