@@ -12,10 +12,11 @@ pub const PATH: &str = "/docs";
 static CONFIG: LazyLock<Arc<Config<'static>>> =
     LazyLock::new(|| Arc::new(Config::from("/openapi.json")));
 
-/// Mounts `/docs` and `/docs/{file}` (no credentials, like the spec itself).
+/// Mounts `/docs` and `/docs/{file}` (no credentials, like the spec itself), as resources so a wrong method
+/// answers 405 with `Allow` (see `probes::configure`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(PATH, web::get().to(redirect))
-        .route("/docs/{file:.*}", web::get().to(asset));
+    cfg.service(web::resource(PATH).route(web::get().to(redirect)))
+        .service(web::resource("/docs/{file:.*}").route(web::get().to(asset)));
 }
 
 async fn redirect() -> HttpResponse {
@@ -83,5 +84,16 @@ mod tests {
 
         let req = test::TestRequest::get().uri("/docs/nope.js").to_request();
         assert_eq!(test::call_service(&app, req).await.status(), 404);
+    }
+
+    #[actix_web::test]
+    async fn a_wrong_method_is_405_with_allow_not_404() {
+        let app = test::init_service(App::new().configure(configure)).await;
+        for path in ["/docs", "/docs/", "/docs/swagger-ui.css"] {
+            let req = test::TestRequest::post().uri(path).to_request();
+            let res = test::call_service(&app, req).await;
+            assert_eq!(res.status(), 405, "{path}");
+            assert_eq!(res.headers().get(header::ALLOW).unwrap(), "GET", "{path}");
+        }
     }
 }

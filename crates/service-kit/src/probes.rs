@@ -45,13 +45,18 @@ struct Readiness {
 }
 
 /// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` and the `/docs` page at the root.
+///
+/// Each path is a resource with its method on the route (never `cfg.route(path, ..)`, which puts the method
+/// guard on the resource itself, so a wrong method finds no resource and answers 404): a wrong method then
+/// reaches the resource's default service, a 405 whose `Allow` actix derives from the routes' own method
+/// guards.
 pub fn configure(cfg: &mut web::ServiceConfig, probes: Probes) {
     cfg.app_data(web::Data::new(probes))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/openapi.yaml", web::get().to(openapi_yaml))
-        .route("/openapi.json", web::get().to(openapi_json))
+        .service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        .service(web::resource("/openapi.yaml").route(web::get().to(openapi_yaml)))
+        .service(web::resource("/openapi.json").route(web::get().to(openapi_json)))
         .configure(crate::docs::configure);
 }
 

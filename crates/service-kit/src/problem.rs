@@ -107,13 +107,15 @@ pub fn framework_problem(status: StatusCode) -> HttpResponse {
     Problem::new(status, detail).error_response()
 }
 
-/// Rewrites the framework's own error responses (empty or plain-text bodies) with `render`, keeping the status,
-/// so every error has one format. Responses a handler shaped itself (problem documents, a readiness report)
-/// pass untouched.
+/// Rewrites the framework's own error responses (empty or plain-text bodies) with `render`, keeping the status
+/// and the framework's headers (the `Allow` of a 405, RFC 9110 §15.5.6, which actix derives from the method
+/// guards of the resource's routes), so every error has one format. Only the body and its representation
+/// headers are replaced. Responses a handler shaped itself (problem documents, a readiness report) pass
+/// untouched.
 pub fn uniform_errors<B: 'static>(
     render: FrameworkErrors,
 ) -> actix_web::middleware::ErrorHandlers<B> {
-    use actix_web::http::header::CONTENT_TYPE;
+    use actix_web::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
     use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
     ErrorHandlers::new().default_handler(move |res: actix_web::dev::ServiceResponse<B>| {
         let framework_made = res
@@ -125,10 +127,90 @@ pub fn uniform_errors<B: 'static>(
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
-        let (req, _) = res.into_parts();
-        let response = render(status);
+        let (req, original) = res.into_parts();
+        let mut response = render(status);
+        for (name, value) in original.headers() {
+            let body_header = [CONTENT_TYPE, CONTENT_LENGTH, CONTENT_ENCODING].contains(name);
+            if !body_header && !response.headers().contains_key(name) {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+        }
         Ok(ErrorHandlerResponse::Response(
             actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{ALLOW, CONTENT_TYPE};
+    use actix_web::http::{Method, StatusCode};
+    use actix_web::{App, HttpResponse, test, web};
+
+    fn other_format(status: StatusCode) -> HttpResponse {
+        HttpResponse::build(status)
+            .content_type("application/json")
+            .body(r#"{"code":"OTHER"}"#)
+    }
+
+    async fn call(
+        render: FrameworkErrors,
+        method: Method,
+        path: &str,
+    ) -> (StatusCode, Option<String>, String, String) {
+        let app = test::init_service(
+            App::new().wrap(uniform_errors(render)).service(
+                web::resource("/thing")
+                    .route(web::get().to(HttpResponse::Ok))
+                    .route(web::put().to(HttpResponse::Ok)),
+            ),
+        )
+        .await;
+        let req = test::TestRequest::default()
+            .method(method)
+            .uri(path)
+            .to_request();
+        let res = test::call_service(&app, req).await;
+        let status = res.status();
+        let header = |name| {
+            res.headers()
+                .get(name)
+                .map(|v: &actix_web::http::header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let (allow, content_type) = (header(ALLOW), header(CONTENT_TYPE).unwrap_or_default());
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        (status, allow, content_type, body)
+    }
+
+    #[actix_web::test]
+    async fn a_wrong_method_keeps_the_allow_the_router_derived_in_the_services_format() {
+        let (status, allow, content_type, body) =
+            call(framework_problem, Method::PATCH, "/thing").await;
+        assert_eq!(status, 405);
+        assert_eq!(allow.as_deref(), Some("GET, PUT"));
+        assert_eq!(content_type, Problem::CONTENT_TYPE);
+        assert!(body.contains(r#""status":405"#), "{body}");
+
+        let (status, allow, content_type, body) =
+            call(other_format, Method::DELETE, "/thing").await;
+        assert_eq!(status, 405);
+        assert_eq!(allow.as_deref(), Some("GET, PUT"));
+        assert_eq!(content_type, "application/json");
+        assert_eq!(body, r#"{"code":"OTHER"}"#);
+
+        // actix answers HEAD only where a route serves it: a GET route does not, so HEAD is not allowed.
+        let (status, allow, _, _) = call(framework_problem, Method::HEAD, "/thing").await;
+        assert_eq!(status, 405);
+        assert_eq!(allow.as_deref(), Some("GET, PUT"));
+    }
+
+    #[actix_web::test]
+    async fn no_route_is_a_404_without_allow() {
+        let (status, allow, content_type, _) =
+            call(framework_problem, Method::GET, "/nothing").await;
+        assert_eq!(status, 404);
+        assert_eq!(allow, None);
+        assert_eq!(content_type, Problem::CONTENT_TYPE);
+    }
 }

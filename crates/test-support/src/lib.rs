@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod database;
 pub mod http;
 pub mod logs;
+pub mod methods;
 pub mod settings;
 pub mod statements;
 

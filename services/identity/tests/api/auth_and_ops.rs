@@ -148,6 +148,22 @@ async fn framework_errors_use_the_problem_format() {
     assert_problem(app.post_raw("/permissions", &huge).await, 413).await;
 }
 
+/// Every path of the contract and every root operational path answers a method it does not serve with 405, an
+/// `Allow` naming exactly the methods it serves, and a problem document. The function key opens the scopes'
+/// authentication, which runs before routing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unserved_methods_are_405_with_allow_on_every_path() {
+    let app = TestApp::spawn().await;
+    test_support::methods::assert_unserved_methods_answer_405_with_allow(
+        &app.client,
+        &app.address,
+        identity::SPEC,
+        &[("x-functions-key", KEY)],
+        test_support::methods::problem_405,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_loss_is_503_not_500() {
     let app = TestApp::spawn_with(|s| s.common.database.acquire_timeout_ms = 1000).await;

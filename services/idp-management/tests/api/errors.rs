@@ -222,6 +222,34 @@ async fn extension_codes_media_types_and_routes() {
     assert_error(r, 405, "METHOD_NOT_ALLOWED").await;
 }
 
+/// Every path of the contract and every root operational path answers a method it does not serve with 405, an
+/// `Allow` naming exactly the methods it serves, and `ErrorV1` `METHOD_NOT_ALLOWED` (routing comes before
+/// authentication, so no token is needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unserved_methods_are_405_with_allow_on_every_path() {
+    let app = TestApp::spawn().await;
+    test_support::methods::assert_unserved_methods_answer_405_with_allow(
+        &app.client,
+        &app.address,
+        idp_management::SPEC,
+        &[],
+        |content_type, body| {
+            let error_v1 = content_type.starts_with("application/json")
+                && body["code"] == "METHOD_NOT_ALLOWED"
+                && body["errorId"].as_str().is_some_and(|s| !s.is_empty())
+                && body["details"].is_array();
+            if error_v1 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "not ErrorV1 METHOD_NOT_ALLOWED: {content_type} {body}"
+                ))
+            }
+        },
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conflict_on_stale_if_match() {
     let app = app().await;

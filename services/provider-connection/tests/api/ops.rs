@@ -22,3 +22,19 @@ async fn probes_spec_and_docs_are_served_without_credentials() {
     let unknown = get("/admin/nope").await.unwrap();
     assert_problem(unknown, 404).await;
 }
+
+/// Every path of the contract and every root operational path answers a method it does not serve with 405, an
+/// `Allow` naming exactly the methods it serves, and a problem document (routing comes before authentication,
+/// so no token is needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unserved_methods_are_405_with_allow_on_every_path() {
+    let app = TestApp::spawn().await;
+    test_support::methods::assert_unserved_methods_answer_405_with_allow(
+        &app.client,
+        &app.address,
+        provider_connection::SPEC,
+        &[],
+        test_support::methods::problem_405,
+    )
+    .await;
+}
