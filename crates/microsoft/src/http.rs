@@ -18,6 +18,7 @@ const BASE_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Sends the request built by `build` (rebuilt for each attempt), retrying 429 and 5xx answers while both the
 /// retry count and the total wait budget of `settings` allow; `what` names the call in logs.
+#[tracing::instrument(name = "microsoft.call", skip_all, fields(call = what, otel.kind = "client"))]
 pub(crate) async fn send(
     settings: &MicrosoftSettings,
     what: &'static str,

@@ -43,6 +43,7 @@ pub struct Pending {
 }
 
 /// Appends events in one statement. Call it inside the transaction that makes the change.
+#[tracing::instrument(name = "outbox.append", skip_all, fields(events = events.len()))]
 pub async fn append(conn: &mut AsyncPgConnection, events: &[CloudEvent]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());

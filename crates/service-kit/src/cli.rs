@@ -99,6 +99,7 @@ pub async fn main<A: ServiceApp>() -> std::process::ExitCode {
         Command::Migrate => migrate(&settings.common().database.url, A::MIGRATIONS).await,
         Command::Serve => serve::<A>(settings).await,
     };
+    crate::telemetry::flush();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

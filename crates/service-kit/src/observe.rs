@@ -37,7 +37,16 @@ pub async fn observe(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        otel.name = format!("{method} {route}"),
+        otel.kind = "server",
+        http.response.status_code = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, req.headers());
     let (result, statements) =
         persistence::statements::counted(next.call(req).instrument(span.clone())).await;
     let elapsed = started.elapsed();
@@ -50,6 +59,7 @@ pub async fn observe(
         .record(elapsed.as_secs_f64());
     metrics::histogram!("http_request_db_statements", "method" => method, "route" => route)
         .record(f64::from(statements));
+    span.record("http.response.status_code", status);
     span.in_scope(|| {
         tracing::info!(
             status,

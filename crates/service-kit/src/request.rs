@@ -209,9 +209,14 @@ pub fn bearer(req: &HttpRequest) -> Result<&str, BearerError> {
 /// The W3C trace-context header.
 pub const TRACEPARENT: &str = "traceparent";
 
-/// The request's `traceparent` header when it is a valid W3C trace context (version `00`, lower-case hex, trace
-/// and parent ids not all zeros); anything else is ignored, so a malformed header never reaches an event.
+/// The trace context the request's events carry: with traces on, the request span's own (a child of the
+/// caller's, so a subscriber's work hangs under this request in the trace); otherwise the request's
+/// `traceparent` header when it is a valid W3C trace context (version `00`, lower-case hex, trace and parent
+/// ids not all zeros). Anything else is ignored, so a malformed header never reaches an event.
 pub fn traceparent(req: &HttpRequest) -> Option<String> {
+    if let Some(own) = crate::telemetry::current_traceparent() {
+        return Some(own);
+    }
     let value = req.headers().get(TRACEPARENT)?.to_str().ok()?.trim();
     valid_traceparent(value).then(|| value.to_owned())
 }

@@ -29,6 +29,10 @@ pub struct LogSettings {
     pub level: String,
     /// `json` (one object per line) or `pretty`.
     pub format: LogFormat,
+    /// OpenTelemetry collector base URL (OTLP/HTTP, e.g. `http://otel-collector:4318`); empty: no traces.
+    pub otlp_endpoint: String,
+    /// Share of new traces recorded (0.0 to 1.0); a request continuing a caller's trace follows its decision.
+    pub trace_sample_ratio: f64,
 }
 
 /// How log lines are written.
@@ -66,6 +70,15 @@ impl CommonSettings {
         }
         if self.http.max_body_bytes == 0 {
             return fail("http.max_body_bytes must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.log.trace_sample_ratio) {
+            return fail("log.trace_sample_ratio must be between 0.0 and 1.0");
+        }
+        let endpoint = &self.log.otlp_endpoint;
+        if !endpoint.is_empty() && url::Url::parse(endpoint).is_err() {
+            return fail(
+                "log.otlp_endpoint must be empty (no traces) or a URL such as http://collector:4318",
+            );
         }
         Ok(())
     }
@@ -219,6 +232,8 @@ mod tests {
         [log]
         level = "info"
         format = "json"
+        otlp_endpoint = ""
+        trace_sample_ratio = 1.0
         [own]
         count = 3
     "#;
