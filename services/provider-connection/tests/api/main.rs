@@ -10,6 +10,7 @@ mod create;
 mod dedicated;
 mod event_attributes;
 mod helpers;
+mod jwks;
 mod ops;
 mod secrets;
 mod verification;
