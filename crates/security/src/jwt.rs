@@ -1,9 +1,14 @@
-//! Bearer JWT verification against keys from configuration.
+//! Bearer JWT verification against configured keys and, optionally, keys an issuer publishes as a JWKS.
 //!
-//! The key is chosen by the token's `kid` (a single configured key may be used by a token without `kid`), and the
-//! algorithm always comes from the configured KEY, never from the token header: a header naming another algorithm
-//! (`none`, or HS256 against an RSA key — the classic confusion attack) is refused before any signature check.
-//! `exp` is required; `exp`, `nbf`, `iss` and `aud` are checked with the configured leeway.
+//! The key is chosen by the token's `kid` (a single configured key may be used by a token without `kid` when no
+//! JWKS is configured), and the algorithm always comes from the KEY (configured `alg`, or the JWK's `alg` /
+//! `kty`+`crv`), never from the token header: a header naming another algorithm (`none`, or HS256 against an RSA
+//! key — the classic confusion attack) is refused before any signature check. `exp` is required; `exp`, `nbf`,
+//! `iss` and `aud` are checked with the configured leeway.
+//!
+//! [`JwtVerifier`] knows configured keys only and verifies synchronously (also used for the service's own
+//! HS256 tokens); [`TokenVerifier`] is what services put in front of their API: configured keys first, then the
+//! JWKS ([`crate::jwks`]), refreshed when a token names a key it does not know.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,6 +19,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
 
 /// Shortest HS256 secret accepted, in bytes: RFC 7518 §3.2 asks for a key at least as long as the hash output.
 pub const MIN_HS256_SECRET_LEN: usize = 32;
@@ -21,18 +27,88 @@ pub const MIN_HS256_SECRET_LEN: usize = 32;
 /// Longest token looked at; anything longer is malformed (a guard against oversized headers).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
-/// What the service trusts: who issues its tokens, for which audience, with which keys.
+/// What the service trusts: who issues its tokens, for which audience, with which keys (configured ones, and
+/// those the issuer publishes as a JWKS).
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JwtSettings {
-    /// Expected `iss`, compared exactly.
+    /// Expected `iss`, compared exactly. With `discovery`, also where the OIDC discovery document is read.
     pub issuer: String,
     /// Expected `aud` (a token's `aud` string or one of its array entries must equal it).
     pub audience: String,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
-    /// Verification keys, selected by `kid`.
+    /// Verification keys, selected by `kid`; looked at before the JWKS (a JWKS key cannot replace one).
+    #[serde(default)]
     pub keys: Vec<JwtKeySettings>,
+    /// Where the issuer publishes its keys (RFC 7517 JWK Set); empty: none (unless `discovery`).
+    #[serde(default)]
+    pub jwks_uri: String,
+    /// Find the JWKS through OIDC discovery: `<issuer>/.well-known/openid-configuration` names `jwks_uri`.
+    #[serde(default)]
+    pub discovery: bool,
+    /// Budget of the TCP (+ TLS) connection to the JWKS or discovery endpoint, in milliseconds.
+    #[serde(default = "defaults::connect_timeout_ms")]
+    pub jwks_connect_timeout_ms: u64,
+    /// Budget of each whole JWKS or discovery request (connection, headers and body), in milliseconds.
+    #[serde(default = "defaults::timeout_ms")]
+    pub jwks_timeout_ms: u64,
+    /// Fewest seconds between two fetches, whatever asks for them: unknown `kid`s or retries after a failure.
+    #[serde(default = "defaults::min_refresh_interval_secs")]
+    pub jwks_min_refresh_interval_secs: u64,
+    /// How long fetched keys are used before a refresh when the response has no `Cache-Control: max-age`.
+    #[serde(default = "defaults::cache_default_secs")]
+    pub jwks_cache_default_secs: u64,
+    /// Shortest cache lifetime, whatever the issuer's `max-age` says (`no-cache` included).
+    #[serde(default = "defaults::cache_min_secs")]
+    pub jwks_cache_min_secs: u64,
+    /// Longest cache lifetime, whatever the issuer's `max-age` says: bounds how long a key the issuer withdrew
+    /// is still trusted.
+    #[serde(default = "defaults::cache_max_secs")]
+    pub jwks_cache_max_secs: u64,
+}
+
+/// The JWKS defaults, also written in every service's `config/defaults.toml`.
+mod defaults {
+    pub(super) fn connect_timeout_ms() -> u64 {
+        2_000
+    }
+    pub(super) fn timeout_ms() -> u64 {
+        5_000
+    }
+    pub(super) fn min_refresh_interval_secs() -> u64 {
+        30
+    }
+    pub(super) fn cache_default_secs() -> u64 {
+        600
+    }
+    pub(super) fn cache_min_secs() -> u64 {
+        60
+    }
+    pub(super) fn cache_max_secs() -> u64 {
+        3_600
+    }
+}
+
+impl Default for JwtSettings {
+    /// Nothing trusted yet (empty issuer and audience, no key, no JWKS) with the JWKS tuning defaults: a base
+    /// for settings built in code (`JwtSettings { issuer, audience, keys, ..Default::default() }`).
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            audience: String::new(),
+            leeway_secs: 0,
+            keys: Vec::new(),
+            jwks_uri: String::new(),
+            discovery: false,
+            jwks_connect_timeout_ms: defaults::connect_timeout_ms(),
+            jwks_timeout_ms: defaults::timeout_ms(),
+            jwks_min_refresh_interval_secs: defaults::min_refresh_interval_secs(),
+            jwks_cache_default_secs: defaults::cache_default_secs(),
+            jwks_cache_min_secs: defaults::cache_min_secs(),
+            jwks_cache_max_secs: defaults::cache_max_secs(),
+        }
+    }
 }
 
 impl fmt::Debug for JwtSettings {
@@ -42,6 +118,17 @@ impl fmt::Debug for JwtSettings {
             .field("audience", &self.audience)
             .field("leeway_secs", &self.leeway_secs)
             .field("keys", &self.keys)
+            .field("jwks_uri", &self.jwks_uri)
+            .field("discovery", &self.discovery)
+            .field("jwks_connect_timeout_ms", &self.jwks_connect_timeout_ms)
+            .field("jwks_timeout_ms", &self.jwks_timeout_ms)
+            .field(
+                "jwks_min_refresh_interval_secs",
+                &self.jwks_min_refresh_interval_secs,
+            )
+            .field("jwks_cache_default_secs", &self.jwks_cache_default_secs)
+            .field("jwks_cache_min_secs", &self.jwks_cache_min_secs)
+            .field("jwks_cache_max_secs", &self.jwks_cache_max_secs)
             .finish()
     }
 }
@@ -77,8 +164,8 @@ impl fmt::Debug for JwtKeySettings {
 /// A configuration that cannot verify anything safely; names the key at fault.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JwtConfigError {
-    /// No key configured.
-    #[error("jwt: at least one key must be configured")]
+    /// No key configured, and no JWKS either.
+    #[error("jwt: at least one key must be configured, or a JWKS (jwks_uri or discovery)")]
     NoKeys,
     /// The issuer or audience is empty.
     #[error("jwt: {0} must not be empty")]
@@ -102,6 +189,12 @@ pub enum JwtConfigError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A JWKS setting that cannot work (names the setting).
+    #[error("jwt: {0}")]
+    Jwks(String),
+    /// The HTTP client for the JWKS could not be built.
+    #[error("jwt: cannot build the JWKS client: {0}")]
+    Client(String),
 }
 
 /// Why a token was refused. Each variant maps to one clear authentication failure.
@@ -131,116 +224,48 @@ pub enum JwtError {
     /// `aud` does not contain the configured audience.
     #[error("token audience is wrong")]
     WrongAudience,
+    /// The token names a key that may be in the issuer's JWKS, but the JWKS could not be fetched (never, or not
+    /// on the refresh this token asked for): the token is not known to be bad, the service cannot tell (503).
+    #[error("token keys are unavailable")]
+    KeysUnavailable,
 }
 
-struct VerifyKey {
-    alg: Algorithm,
-    key: DecodingKey,
+/// A verification key and the one algorithm it verifies.
+pub(crate) struct VerifyKey {
+    pub(crate) alg: Algorithm,
+    pub(crate) key: DecodingKey,
 }
 
-/// Verifies tokens with the configured keys. Cheap to share (`Arc`) across workers.
-pub struct JwtVerifier {
-    keys: BTreeMap<String, VerifyKey>,
+/// The claim checks every token gets, whichever key verified it.
+struct Checks {
     issuer: String,
     audience: String,
     leeway: u64,
 }
 
-impl fmt::Debug for JwtVerifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JwtVerifier")
-            .field("kids", &self.keys.keys().collect::<Vec<_>>())
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("leeway", &self.leeway)
-            .finish()
-    }
-}
-
-#[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-}
-
-impl JwtVerifier {
-    /// Builds the verifier, refusing any key that could not be used safely.
-    pub fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
-        if settings.keys.is_empty() {
-            return Err(JwtConfigError::NoKeys);
-        }
+impl Checks {
+    fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
         if settings.issuer.is_empty() {
             return Err(JwtConfigError::Empty("issuer"));
         }
         if settings.audience.is_empty() {
             return Err(JwtConfigError::Empty("audience"));
         }
-        let mut keys = BTreeMap::new();
-        for k in &settings.keys {
-            let bad = |reason: &str| JwtConfigError::BadKey {
-                kid: k.kid.clone(),
-                reason: reason.to_owned(),
-            };
-            let entry = match k.alg.as_str() {
-                "HS256" => {
-                    let secret = k
-                        .secret
-                        .as_deref()
-                        .ok_or_else(|| bad("HS256 needs `secret`"))?;
-                    if secret.len() < MIN_HS256_SECRET_LEN {
-                        return Err(bad("HS256 secret must be at least 32 bytes"));
-                    }
-                    VerifyKey {
-                        alg: Algorithm::HS256,
-                        key: DecodingKey::from_secret(secret.as_bytes()),
-                    }
-                }
-                "RS256" => {
-                    let pem = k
-                        .public_key_pem
-                        .as_deref()
-                        .ok_or_else(|| bad("RS256 needs `public_key_pem`"))?;
-                    let key = DecodingKey::from_rsa_pem(pem.as_bytes())
-                        .map_err(|e| bad(&format!("unreadable RSA public key: {e}")))?;
-                    VerifyKey {
-                        alg: Algorithm::RS256,
-                        key,
-                    }
-                }
-                other => {
-                    return Err(JwtConfigError::UnsupportedAlgorithm {
-                        kid: k.kid.clone(),
-                        alg: other.to_owned(),
-                    });
-                }
-            };
-            if keys.insert(k.kid.clone(), entry).is_some() {
-                return Err(JwtConfigError::DuplicateKid(k.kid.clone()));
-            }
-        }
         Ok(Self {
-            keys,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             leeway: settings.leeway_secs,
         })
     }
 
-    /// Verifies `token` and returns its claims. Signature first, then `exp`/`nbf`/`iss`/`aud`.
-    pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, JwtError> {
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(JwtError::Malformed);
-        }
-        let header = parse_header(token)?;
-        let key = match header.kid.as_deref() {
-            Some(kid) => self.keys.get(kid).ok_or(JwtError::UnknownKey)?,
-            None if self.keys.len() == 1 => {
-                self.keys.values().next().ok_or(JwtError::UnknownKey)?
-            }
-            None => return Err(JwtError::UnknownKey),
-        };
-        if header.alg != alg_name(key.alg) {
+    /// Refuses a header `alg` other than the key's, then checks signature, `exp`/`nbf`/`iss`/`aud`.
+    fn decode<C: DeserializeOwned>(
+        &self,
+        key: &VerifyKey,
+        header: &RawHeader,
+        token: &str,
+    ) -> Result<C, JwtError> {
+        if header.alg.parse::<Algorithm>().ok() != Some(key.alg) {
             return Err(JwtError::AlgorithmNotAllowed);
         }
         let mut validation = Validation::new(key.alg);
@@ -266,15 +291,228 @@ impl JwtVerifier {
     }
 }
 
-fn alg_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::RS256 => "RS256",
-        _ => "",
+/// Verifies tokens with the configured keys. Cheap to share (`Arc`) across workers.
+pub struct JwtVerifier {
+    keys: BTreeMap<String, VerifyKey>,
+    checks: Checks,
+}
+
+impl fmt::Debug for JwtVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtVerifier")
+            .field("kids", &self.keys.keys().collect::<Vec<_>>())
+            .field("issuer", &self.checks.issuer)
+            .field("audience", &self.checks.audience)
+            .field("leeway", &self.checks.leeway)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
+/// The configured keys, refusing any that could not be used safely.
+fn configured_keys(settings: &JwtSettings) -> Result<BTreeMap<String, VerifyKey>, JwtConfigError> {
+    let mut keys = BTreeMap::new();
+    for k in &settings.keys {
+        let bad = |reason: &str| JwtConfigError::BadKey {
+            kid: k.kid.clone(),
+            reason: reason.to_owned(),
+        };
+        let entry = match k.alg.as_str() {
+            "HS256" => {
+                let secret = k
+                    .secret
+                    .as_deref()
+                    .ok_or_else(|| bad("HS256 needs `secret`"))?;
+                if secret.len() < MIN_HS256_SECRET_LEN {
+                    return Err(bad("HS256 secret must be at least 32 bytes"));
+                }
+                VerifyKey {
+                    alg: Algorithm::HS256,
+                    key: DecodingKey::from_secret(secret.as_bytes()),
+                }
+            }
+            "RS256" => {
+                let pem = k
+                    .public_key_pem
+                    .as_deref()
+                    .ok_or_else(|| bad("RS256 needs `public_key_pem`"))?;
+                let key = DecodingKey::from_rsa_pem(pem.as_bytes())
+                    .map_err(|e| bad(&format!("unreadable RSA public key: {e}")))?;
+                VerifyKey {
+                    alg: Algorithm::RS256,
+                    key,
+                }
+            }
+            other => {
+                return Err(JwtConfigError::UnsupportedAlgorithm {
+                    kid: k.kid.clone(),
+                    alg: other.to_owned(),
+                });
+            }
+        };
+        if keys.insert(k.kid.clone(), entry).is_some() {
+            return Err(JwtConfigError::DuplicateKid(k.kid.clone()));
+        }
+    }
+    Ok(keys)
+}
+
+impl JwtVerifier {
+    /// Builds the verifier, refusing any key that could not be used safely. Configured keys only: a JWKS in
+    /// `settings` is ignored here (see [`TokenVerifier`]).
+    pub fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
+        if settings.keys.is_empty() {
+            return Err(JwtConfigError::NoKeys);
+        }
+        let checks = Checks::new(settings)?;
+        Ok(Self {
+            keys: configured_keys(settings)?,
+            checks,
+        })
+    }
+
+    /// Verifies `token` and returns its claims. Signature first, then `exp`/`nbf`/`iss`/`aud`.
+    pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, JwtError> {
+        let header = parse_header(token)?;
+        let key = match header.kid.as_deref() {
+            Some(kid) => self.keys.get(kid).ok_or(JwtError::UnknownKey)?,
+            None if self.keys.len() == 1 => {
+                self.keys.values().next().ok_or(JwtError::UnknownKey)?
+            }
+            None => return Err(JwtError::UnknownKey),
+        };
+        self.checks.decode(key, &header, token)
+    }
+}
+
+/// Where a [`TokenVerifier`]'s keys stand, for readiness and operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    /// Configured keys only, no JWKS.
+    Configured,
+    /// The JWKS was fetched and the last fetch succeeded.
+    Fresh,
+    /// The last JWKS fetch failed; the last good keys are in use.
+    Stale,
+    /// The JWKS has never been fetched.
+    Unavailable,
+}
+
+impl KeyStatus {
+    /// The readiness report's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Configured => "configured",
+            Self::Fresh => "ok",
+            Self::Stale => "stale",
+            Self::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// The services' bearer-token verifier: configured keys first, then the issuer's JWKS (when configured),
+/// refreshed on an unknown `kid` at a bounded rate and in the background by cache lifetime. Share it in an
+/// `Arc`; run [`TokenVerifier::refresh_in_background`] beside the server.
+pub struct TokenVerifier {
+    configured: BTreeMap<String, VerifyKey>,
+    jwks: Option<crate::jwks::JwksSource>,
+    checks: Checks,
+}
+
+impl fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenVerifier")
+            .field("configured", &self.configured.keys().collect::<Vec<_>>())
+            .field("jwks", &self.jwks)
+            .field("issuer", &self.checks.issuer)
+            .field("audience", &self.checks.audience)
+            .finish()
+    }
+}
+
+impl TokenVerifier {
+    /// Checks `settings` the way [`TokenVerifier::new`] does, without building anything (for settings checks).
+    pub fn check(settings: &JwtSettings) -> Result<(), JwtConfigError> {
+        Checks::new(settings)?;
+        configured_keys(settings)?;
+        let jwks = crate::jwks::JwksConfig::from_settings(settings)?;
+        if settings.keys.is_empty() && jwks.is_none() {
+            return Err(JwtConfigError::NoKeys);
+        }
+        Ok(())
+    }
+
+    /// Builds the verifier. No fetch happens here: the first one is the background task's (or the first
+    /// token's), so a service starts while its issuer is unreachable and says so in readiness.
+    pub fn new(settings: &JwtSettings) -> Result<Self, JwtConfigError> {
+        Self::check(settings)?;
+        let jwks = crate::jwks::JwksConfig::from_settings(settings)?
+            .map(crate::jwks::JwksSource::new)
+            .transpose()?;
+        Ok(Self {
+            configured: configured_keys(settings)?,
+            jwks,
+            checks: Checks::new(settings)?,
+        })
+    }
+
+    /// Verifies `token` and returns its claims. A `kid` found neither among the configured keys nor in the
+    /// cached JWKS asks for one refresh (shared with concurrent tokens, at most one per
+    /// `jwks_min_refresh_interval_secs`) before it is refused.
+    pub async fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<C, JwtError> {
+        let header = parse_header(token)?;
+        let Some(kid) = header.kid.as_deref() else {
+            // Without a kid only an unambiguous key will do: one configured key and no JWKS that may rotate.
+            return match (
+                self.configured.values().next(),
+                self.configured.len(),
+                &self.jwks,
+            ) {
+                (Some(key), 1, None) => self.checks.decode(key, &header, token),
+                _ => Err(JwtError::UnknownKey),
+            };
+        };
+        if let Some(key) = self.configured.get(kid) {
+            return self.checks.decode(key, &header, token);
+        }
+        let Some(jwks) = &self.jwks else {
+            return Err(JwtError::UnknownKey);
+        };
+        let key = jwks.key(kid).await?;
+        self.checks.decode(&key, &header, token)
+    }
+
+    /// Where the keys stand (readiness reports it).
+    pub fn status(&self) -> KeyStatus {
+        self.jwks
+            .as_ref()
+            .map_or(KeyStatus::Configured, crate::jwks::JwksSource::status)
+    }
+
+    /// Whether tokens can be verified at all: a configured key, or a JWKS fetched at least once.
+    pub fn ready(&self) -> bool {
+        !self.configured.is_empty() || self.status() != KeyStatus::Unavailable
+    }
+
+    /// Fetches the JWKS now, then again whenever the cached keys' lifetime ends (after a failure: once the
+    /// minimum refresh interval has passed), until `stop`. Returns at once without a JWKS.
+    pub async fn refresh_in_background(self: std::sync::Arc<Self>, stop: CancellationToken) {
+        if let Some(jwks) = &self.jwks {
+            jwks.run(stop).await;
+        }
     }
 }
 
 fn parse_header(token: &str) -> Result<RawHeader, JwtError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(JwtError::Malformed);
+    }
     let mut parts = token.split('.');
     let (Some(h), Some(_), Some(_), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -354,6 +592,7 @@ mod tests {
                     public_key_pem: Some(RSA_PUBLIC.into()),
                 },
             ],
+            ..JwtSettings::default()
         }
     }
 

@@ -5,6 +5,7 @@ use bus::RelayStatus;
 use diesel_migrations::EmbeddedMigrations;
 use persistence::Pool;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// What readiness needs to know about the process.
@@ -14,6 +15,19 @@ pub struct Probes {
     pub migrations: &'static EmbeddedMigrations,
     pub relay: Arc<RelayStatus>,
     pub spec: Arc<Spec>,
+    /// The service's own conditions (`Foundation::with_readiness`).
+    pub checks: Arc<[ReadinessCheck]>,
+}
+
+/// What a probe of a service's own condition answers.
+pub type ReadinessProbe = Arc<dyn Fn() -> (bool, &'static str) + Send + Sync>;
+
+/// A condition of the service's own that readiness reports under `name` and fails on when the probe says not
+/// ready (e.g. `token_keys`: a service whose only token keys come from a JWKS never fetched can verify nothing).
+#[derive(Clone)]
+pub struct ReadinessCheck {
+    pub name: &'static str,
+    pub probe: ReadinessProbe,
 }
 
 /// The contract as served: the YAML file verbatim, and the same as JSON.
@@ -42,6 +56,9 @@ struct Readiness {
     /// `leading`, `standby`, or `stuck` (leading, with events waiting and none confirmed for a while; the
     /// `outbox_relay_stuck` gauge says the same to alerting). Reported, not failed on: the API still serves.
     relay: &'static str,
+    /// The service's own conditions, by name.
+    #[serde(flatten)]
+    checks: BTreeMap<&'static str, &'static str>,
 }
 
 /// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` and the `/docs` page at the root.
@@ -75,7 +92,17 @@ async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
             }
         }
     };
-    let ready = database == "ok" && migrations == "ok";
+    let mut own_ready = true;
+    let checks = probes
+        .checks
+        .iter()
+        .map(|check| {
+            let (ready, word) = (check.probe)();
+            own_ready &= ready;
+            (check.name, word)
+        })
+        .collect();
+    let ready = database == "ok" && migrations == "ok" && own_ready;
     let body = Readiness {
         status: if ready { "ready" } else { "not_ready" },
         database,
@@ -94,6 +121,7 @@ async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
         } else {
             "standby"
         },
+        checks,
     };
     if ready {
         HttpResponse::Ok().json(body)

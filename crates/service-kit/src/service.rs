@@ -2,7 +2,7 @@
 //! assembled around a service's routes (errors, observation, body limit, probes), and the running service's
 //! lifecycle (serve, then drain background work). A service's `build` only makes its state and routes.
 
-use crate::probes::{self, Probes, Spec};
+use crate::probes::{self, Probes, ReadinessCheck, ReadinessProbe, Spec};
 use crate::run::{Background, with_retry};
 use crate::settings::CommonSettings;
 use actix_web::dev::{Server, ServerHandle};
@@ -28,6 +28,7 @@ pub struct Foundation {
     pub port: u16,
     migrations: &'static EmbeddedMigrations,
     framework_errors: crate::problem::FrameworkErrors,
+    readiness: Vec<ReadinessCheck>,
 }
 
 impl Foundation {
@@ -70,6 +71,7 @@ impl Foundation {
             port,
             migrations,
             framework_errors: crate::problem::framework_problem,
+            readiness: Vec::new(),
         })
     }
 
@@ -78,6 +80,27 @@ impl Foundation {
     pub fn with_framework_errors(mut self, render: crate::problem::FrameworkErrors) -> Self {
         self.framework_errors = render;
         self
+    }
+
+    /// Adds a condition of the service's own to `/readyz`: reported under `name`, and failing readiness while
+    /// `probe` says not ready.
+    pub fn with_readiness(mut self, name: &'static str, probe: ReadinessProbe) -> Self {
+        self.readiness.push(ReadinessCheck { name, probe });
+        self
+    }
+
+    /// Runs `verifier`'s JWKS refresh beside the server (stopped with the other background work) and reports
+    /// its keys in readiness as `token_keys` (`configured`, `ok`, `stale`, `unavailable`), not ready while it
+    /// can verify nothing (a JWKS never fetched and no configured key).
+    pub fn with_token_verifier(mut self, verifier: &Arc<security::jwt::TokenVerifier>) -> Self {
+        let stop = self.background.token();
+        self.background
+            .spawn(Arc::clone(verifier).refresh_in_background(stop));
+        let verifier = Arc::clone(verifier);
+        self.with_readiness(
+            "token_keys",
+            Arc::new(move || (verifier.ready(), verifier.status().as_str())),
+        )
     }
 
     /// Starts the HTTP server: uniform problem errors, request observation, the body limit and the open probes
@@ -98,6 +121,7 @@ impl Foundation {
             migrations: self.migrations,
             relay: Arc::clone(&self.relay_status),
             spec: Arc::new(Spec::new(spec)?),
+            checks: self.readiness.into(),
         };
         let max_body = http.max_body_bytes;
         let listener = self.listener.try_clone()?;

@@ -8,6 +8,7 @@ pub mod broker;
 pub mod catalogue;
 pub mod database;
 pub mod http;
+pub mod issuer;
 pub mod logs;
 pub mod methods;
 pub mod settings;
@@ -16,6 +17,7 @@ pub mod statements;
 pub use app::Spawned;
 pub use broker::{BrokerProxy, HalfOpenProxy, Received, Subscriber, read_stream};
 pub use database::{TestDatabase, cleanup, delete_exchange};
+pub use issuer::FakeIssuer;
 
 /// The local broker every test talks to (override with `TEST_AMQP_URL`).
 pub fn amqp_url() -> String {

@@ -83,12 +83,14 @@ pub async fn authenticate(req: &HttpRequest, state: &AppState) -> Result<Caller,
     // A missing or malformed header is refused like a token that does not verify.
     let token = service_kit::request::bearer(req)
         .map_err(|_| ApiError::Unauthenticated(AuthFailure::Failed))?;
-    let claims: Claims = state.verifier.verify(token).map_err(|err| {
+    let claims: Claims = state.verifier.verify(token).await.map_err(|err| {
         tracing::info!(reason = %err, "bearer token refused");
-        ApiError::Unauthenticated(match err {
-            JwtError::Expired => AuthFailure::Expired,
-            _ => AuthFailure::Failed,
-        })
+        match err {
+            // Not known to be bad: the issuer's keys could not be fetched (503, not 401).
+            JwtError::KeysUnavailable => ApiError::TokenKeysUnavailable,
+            JwtError::Expired => ApiError::Unauthenticated(AuthFailure::Expired),
+            _ => ApiError::Unauthenticated(AuthFailure::Failed),
+        }
     })?;
     if claims.application.is_empty()
         || claims.actor.is_empty()

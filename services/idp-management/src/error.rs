@@ -67,6 +67,9 @@ pub enum ApiError {
     /// 401 with the failure's code.
     #[error("authentication failed: {0:?}")]
     Unauthenticated(AuthFailure),
+    /// 503 `SERVICE_UNAVAILABLE`: the token names a key of the issuer's JWKS, which could not be fetched.
+    #[error("the issuer's token keys are unavailable")]
+    TokenKeysUnavailable,
     /// 403 `AUTHORIZATION_MISSING_PERMISSION`, naming the permission needed.
     #[error("the token lacks the permission {0}")]
     MissingPermission(&'static str),
@@ -141,7 +144,9 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "MEDIA_TYPE_UNSUPPORTED",
             Self::NotAcceptable(_) => "MEDIA_TYPE_NOT_ACCEPTABLE",
             Self::Db(DbFailure::Conflict(_)) => "IAM_IDP_CHANGE_CONFLICT",
-            Self::Db(DbFailure::Unavailable(_)) => "SERVICE_UNAVAILABLE",
+            Self::Db(DbFailure::Unavailable(_)) | Self::TokenKeysUnavailable => {
+                "SERVICE_UNAVAILABLE"
+            }
             Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
                 "INTERNAL_ERROR"
             }
@@ -174,6 +179,10 @@ impl ApiError {
             }
             Self::Db(DbFailure::Unavailable(_)) => {
                 "The service cannot reach its database right now; retry shortly.".to_owned()
+            }
+            Self::TokenKeysUnavailable => {
+                "The service cannot fetch its token issuer's keys right now; retry shortly."
+                    .to_owned()
             }
             Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
                 INTERNAL_MESSAGE.to_owned()
@@ -247,7 +256,9 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Db(DbFailure::Conflict(_)) => StatusCode::CONFLICT,
-            Self::Db(DbFailure::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Db(DbFailure::Unavailable(_)) | Self::TokenKeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             // Every lookup that may miss asks for an optional row: a missing one here is a bug.
             Self::Db(DbFailure::NotFound | DbFailure::Internal(_)) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -40,11 +40,12 @@ pub mod views;
 use actix_web::web;
 use diesel_migrations::EmbeddedMigrations;
 use persistence::Pool;
-use security::jwt::JwtVerifier;
+use security::jwt::TokenVerifier;
 use security::secret_box::SecretBox;
 use service_kit::service::{Foundation, Service};
 use service_kit::{ServiceApp, ServiceSettings};
 use settings::Settings;
+use std::sync::Arc;
 
 /// The contract this service serves at `/openapi.yaml`.
 pub const SPEC: &str = contracts::IDP_MANAGEMENT;
@@ -52,7 +53,8 @@ pub const SPEC: &str = contracts::IDP_MANAGEMENT;
 /// What handlers share.
 pub struct AppState {
     pub pool: Pool,
-    pub verifier: JwtVerifier,
+    /// Bearer-token keys: configured ones and the issuer's JWKS.
+    pub verifier: Arc<TokenVerifier>,
     pub secrets: SecretBox,
     pub policy: input::UrlPolicy,
     /// Largest request body, in bytes.
@@ -77,11 +79,12 @@ impl ServiceApp for IdpManagement {
 /// the state and routes.
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     settings.check().map_err(anyhow::Error::msg)?;
-    let verifier = JwtVerifier::new(&settings.jwt)?;
+    let verifier = Arc::new(TokenVerifier::new(&settings.jwt)?);
     let secrets = SecretBox::new(&settings.secrets)?;
     let foundation = Foundation::build(Settings::SERVICE, &settings.common, &db::MIGRATIONS)
         .await?
-        .with_framework_errors(error::framework_error);
+        .with_framework_errors(error::framework_error)
+        .with_token_verifier(&verifier);
     applications::register_configured(&foundation.pool, &settings.registry.applications).await?;
     let state = web::Data::new(AppState {
         pool: foundation.pool.clone(),

@@ -3,7 +3,7 @@
 //! configuration check's time budget. See `config/defaults.toml` for every key and its default.
 
 use crate::ids::ApplicationId;
-use security::jwt::{JwtSettings, JwtVerifier};
+use security::jwt::{JwtSettings, TokenVerifier};
 use security::secret_box::{SecretBox, SecretBoxSettings};
 use serde::Deserialize;
 use service_kit::{CommonSettings, ServiceSettings};
@@ -52,7 +52,7 @@ impl ServiceSettings for Settings {
     }
 
     fn check_own(&self) -> Result<(), String> {
-        JwtVerifier::new(&self.jwt).map_err(|e| format!("configuration error: jwt: {e}"))?;
+        TokenVerifier::check(&self.jwt).map_err(|e| format!("configuration error: jwt: {e}"))?;
         SecretBox::new(&self.secrets).map_err(|e| format!("configuration error: secrets: {e}"))?;
         if let Some(bad) = self
             .registry

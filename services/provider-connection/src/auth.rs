@@ -1,4 +1,5 @@
-//! Who is calling and what they may do: the member's bearer JWT, verified with configured keys.
+//! Who is calling and what they may do: the member's bearer JWT, verified with configured keys and the
+//! issuer's JWKS (`security::jwt::TokenVerifier`).
 //!
 //! Claims (besides `iss`, `aud`, `exp`, checked by `security::jwt`): `sub` the member id, `workspace_id` the
 //! workspace acted in, `tenants` the workspace tenants the member may reach, `capabilities` from [`Capability`].
@@ -8,10 +9,12 @@ use crate::AppState;
 use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use security::jwt::JwtError;
 use serde::Deserialize;
 use service_kit::observe::RequestId;
 use std::collections::BTreeSet;
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 /// What a member may do. The claim values are the `as_str` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,15 +102,18 @@ impl Caller {
         }
     }
 
-    fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
+    async fn from_request(req: HttpRequest) -> Result<Self, ApiError> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-        let token = service_kit::request::bearer(req)
+        let token = service_kit::request::bearer(&req)
             .map_err(|err| ApiError::Unauthenticated(err.to_string()))?;
-        let claims: Claims = state.verifier.verify(token).map_err(|err| {
+        let claims: Claims = state.verifier.verify(token).await.map_err(|err| {
             tracing::info!(reason = %err, "bearer token refused");
-            ApiError::Unauthenticated(format!("the bearer token was refused: {err}"))
+            match err {
+                JwtError::KeysUnavailable => ApiError::TokenKeysUnavailable,
+                _ => ApiError::Unauthenticated(format!("the bearer token was refused: {err}")),
+            }
         })?;
         if claims.sub.trim().is_empty() || claims.workspace_id.trim().is_empty() {
             return Err(ApiError::Unauthenticated(
@@ -137,10 +143,11 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    // Boxed: verifying may wait for the issuer's JWKS (a refresh on an unknown kid).
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Caller::from_request(req))
+        Box::pin(Caller::from_request(req.clone()))
     }
 }
 

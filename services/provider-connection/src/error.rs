@@ -19,6 +19,9 @@ pub enum ApiError {
     /// No bearer token, or one that does not verify; 401.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The token names a key of the issuer's JWKS, which could not be fetched: not known to be bad; 503.
+    #[error("the service cannot fetch its token issuer's keys right now; retry shortly")]
+    TokenKeysUnavailable,
     /// The caller may see the resource but lacks the capability (or the consent state is not valid); 403.
     #[error("{0}")]
     Forbidden(String),
@@ -100,6 +103,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::TokenKeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,

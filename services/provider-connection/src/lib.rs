@@ -26,7 +26,7 @@ pub mod worker;
 use actix_web::web;
 use diesel_migrations::EmbeddedMigrations;
 use persistence::Pool;
-use security::jwt::JwtVerifier;
+use security::jwt::TokenVerifier;
 use security::secret_box::SecretBox;
 use service_kit::ServiceApp;
 use service_kit::service::{Foundation, Service};
@@ -40,7 +40,8 @@ pub const SPEC: &str = contracts::PROVIDER_CONNECTION;
 /// What handlers share.
 pub struct AppState {
     pub pool: Pool,
-    pub verifier: JwtVerifier,
+    /// Members' bearer-token keys: configured ones and the issuer's JWKS.
+    pub verifier: Arc<TokenVerifier>,
     pub secrets: Arc<SecretBox>,
     pub platform_client_id: String,
     pub consent_signer: consent::StateSigner,
@@ -66,8 +67,10 @@ impl ServiceApp for ProviderConnection {
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     use service_kit::ServiceSettings as _;
     settings.check().map_err(|err| anyhow::anyhow!(err))?;
-    let mut foundation =
-        Foundation::build(settings::SERVICE, &settings.common, &db::MIGRATIONS).await?;
+    let verifier = Arc::new(TokenVerifier::new(&settings.auth)?);
+    let mut foundation = Foundation::build(settings::SERVICE, &settings.common, &db::MIGRATIONS)
+        .await?
+        .with_token_verifier(&verifier);
     let wake = Arc::new(Notify::new());
     let worker = Arc::new(worker::Worker::from_settings(
         &settings,
@@ -80,7 +83,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     }
     let state = web::Data::new(AppState {
         pool: foundation.pool.clone(),
-        verifier: JwtVerifier::new(&settings.auth)?,
+        verifier,
         secrets: Arc::clone(&worker.secrets),
         platform_client_id: settings.platform.client_id.clone(),
         consent_signer: consent::StateSigner::new(

@@ -83,7 +83,7 @@ impl ServiceSettings for Settings {
 
     fn check_own(&self) -> Result<(), String> {
         let fail = |what: &str| Err(format!("configuration error: {what}"));
-        if let Err(err) = security::jwt::JwtVerifier::new(&self.auth) {
+        if let Err(err) = security::jwt::TokenVerifier::check(&self.auth) {
             return fail(&format!("auth (PROVIDER_CONNECTION__AUTH__*): {err}"));
         }
         if let Err(err) = security::secret_box::SecretBox::new(&self.secrets) {

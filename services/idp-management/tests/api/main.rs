@@ -11,5 +11,6 @@ mod errors;
 mod event_attributes;
 mod events;
 mod helpers;
+mod jwks;
 mod operations;
 mod validation;

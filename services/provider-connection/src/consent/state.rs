@@ -55,6 +55,7 @@ impl StateSigner {
                 secret: Some(secret.to_owned()),
                 public_key_pem: None,
             }],
+            ..JwtSettings::default()
         })?;
         Ok(Self {
             key: EncodingKey::from_secret(secret.as_bytes()),
