@@ -12,4 +12,5 @@ mod event_attributes;
 mod events;
 mod helpers;
 mod operations;
+mod statements;
 mod validation;

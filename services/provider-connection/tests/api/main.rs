@@ -13,4 +13,5 @@ mod events;
 mod helpers;
 mod ops;
 mod secrets;
+mod statements;
 mod verification;
