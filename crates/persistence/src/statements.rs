@@ -6,23 +6,29 @@
 //! future is polled, so the span's parent is the caller's span and the count lands in the caller's task.
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use std::cell::Cell;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 tokio::task_local! {
-    static STATEMENTS: Cell<u32>;
+    static STATEMENTS: Arc<AtomicU32>;
 }
 
 /// Runs `work`, returning what it returned and how many statements it sent (`BEGIN` and `COMMIT` included),
-/// on any connection, from this task.
+/// on any connection, from this task (and from the work it spawned [`carried`]).
 pub async fn counted<T>(work: impl Future<Output = T>) -> (T, u32) {
-    let count = Cell::new(0);
-    STATEMENTS
-        .scope(count, async move {
-            let output = work.await;
-            (output, STATEMENTS.with(Cell::get))
-        })
-        .await
+    let count = Arc::new(AtomicU32::new(0));
+    let output = STATEMENTS.scope(Arc::clone(&count), work).await;
+    (output, count.load(Ordering::Relaxed))
+}
+
+/// `work`, its statements counted into those of the work that creates it: for work handed to `tokio::spawn`,
+/// which a task-local does not follow (a list streaming its rows from a task of its own). Its statements count
+/// when they start, so the caller's count has them once it has heard back from the task. Outside a counting
+/// scope, `work` as it is.
+pub fn carried<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let count = STATEMENTS.try_with(Arc::clone).unwrap_or_default();
+    STATEMENTS.scope(count, work)
 }
 
 /// The instrumentation of one connection: the span of the statement in flight (a connection runs one at a
@@ -41,7 +47,7 @@ impl Instrumentation for StatementTrace {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::StartQuery { query, .. } => {
-                let _ = STATEMENTS.try_with(|count| count.set(count.get().saturating_add(1)));
+                let _ = STATEMENTS.try_with(|count| count.fetch_add(1, Ordering::Relaxed));
                 let span = tracing::info_span!(
                     "db.statement",
                     db.system = "postgresql",
@@ -96,5 +102,30 @@ mod tests {
         conn.batch_execute("SELECT 3").await.unwrap();
         let ((), none) = counted(async {}).await;
         assert_eq!(none, 0);
+    }
+
+    #[tokio::test]
+    async fn counts_the_statements_of_a_spawned_task_it_carries() {
+        let mut conn = AsyncPgConnection::establish(URL).await.unwrap();
+        install(&mut conn);
+        let (spawned, n) = counted(async {
+            let task = tokio::spawn(carried(async move {
+                diesel::sql_query("SELECT 1")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn
+            }));
+            task.await.unwrap()
+        })
+        .await;
+        assert_eq!(n, 1, "the spawned task's SELECT 1");
+        // Carried outside a counting scope, it runs uncounted.
+        let mut conn = spawned;
+        tokio::spawn(carried(async move {
+            conn.batch_execute("SELECT 2").await.unwrap();
+        }))
+        .await
+        .unwrap();
     }
 }

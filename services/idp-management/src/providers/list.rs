@@ -32,7 +32,8 @@ pub async fn list(
     let mut conn = persistence::db::conn(pool).await?;
     let (tx, mut rx) = mpsc::channel::<Result<Row, ApiError>>(READ_AHEAD);
     let app = application_id.clone();
-    tokio::spawn(async move {
+    // Carried: the query counts among the request's statements (a task-local does not follow a spawn).
+    tokio::spawn(persistence::statements::carried(async move {
         let query = applications::table
             .left_join(ip::table.on(ip::application_id.eq(applications::application_id)))
             .filter(applications::application_id.eq(&app))
@@ -51,7 +52,7 @@ pub async fn list(
                 }
             }
         }
-    });
+    }));
     let (change_id, first) = match rx.recv().await {
         None => return Err(ApiError::ApplicationNotFound(application_id.clone())),
         Some(item) => item?,

@@ -13,4 +13,5 @@ mod events;
 mod helpers;
 mod jwks;
 mod operations;
+mod statements;
 mod validation;

@@ -62,24 +62,37 @@ async fn run(
         gate.allow(conn, Some("unchanged")).await?;
         return Ok(view(&row, credential.as_ref(), platform));
     }
+    // The effective app depends on the type and the credential only: known before the update, so the type
+    // and, when the app changes, the reset of consent and verification are one UPDATE.
     let before = effective_app(&row, credential.as_ref(), platform).map(|a| a.client_id);
-    let mut changed: Connection = diesel::update(pc::table.find(id))
-        .set((
-            pc::connection_type.eq(target),
-            pc::updated_at.eq(diesel::dsl::now),
-            pc::version.eq(pc::version + 1),
-        ))
-        .returning(Connection::as_returning())
-        .get_result(conn)
-        .await?;
-    let after = effective_app(&changed, credential.as_ref(), platform).map(|a| a.client_id);
-    if before != after {
-        changed = diesel::update(pc::table.find(id))
-            .set(app_changed_values())
+    let switched = Connection {
+        connection_type: target,
+        ..row.clone()
+    };
+    let after = effective_app(&switched, credential.as_ref(), platform).map(|a| a.client_id);
+    let update = diesel::update(pc::table.find(id));
+    let changed: Connection = if before != after {
+        update
+            .set((
+                pc::connection_type.eq(target),
+                app_changed_values(),
+                pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 1),
+            ))
             .returning(Connection::as_returning())
             .get_result(conn)
-            .await?;
-    }
+            .await?
+    } else {
+        update
+            .set((
+                pc::connection_type.eq(target),
+                pc::updated_at.eq(diesel::dsl::now),
+                pc::version.eq(pc::version + 1),
+            ))
+            .returning(Connection::as_returning())
+            .get_result(conn)
+            .await?
+    };
     let shown = view(&changed, credential.as_ref(), platform);
     let emitted = EMIT.updated::<events::ConnectionTypeChanged>(
         ctx,

@@ -14,4 +14,5 @@ mod helpers;
 mod jwks;
 mod ops;
 mod secrets;
+mod statements;
 mod verification;
