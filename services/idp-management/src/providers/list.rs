@@ -32,27 +32,30 @@ pub async fn list(
     let mut conn = persistence::db::conn(pool).await?;
     let (tx, mut rx) = mpsc::channel::<Result<Row, ApiError>>(READ_AHEAD);
     let app = application_id.clone();
-    // Carried: the query counts among the request's statements (a task-local does not follow a spawn).
-    tokio::spawn(persistence::statements::carried(async move {
-        let query = applications::table
-            .left_join(ip::table.on(ip::application_id.eq(applications::application_id)))
-            .filter(applications::application_id.eq(&app))
-            .order(ip::key)
-            .select((applications::change_id, Option::<Provider>::as_select()));
-        match query.load_stream::<Row>(&mut conn).await {
-            Err(err) => {
-                let _ = tx.send(Err(err.into())).await;
-            }
-            Ok(stream) => {
-                let mut stream = std::pin::pin!(stream);
-                while let Some(item) = stream.next().await {
-                    if tx.send(item.map_err(ApiError::from)).await.is_err() {
-                        break;
+    // Carried and instrumented: the query counts among the request's statements and its span stays under the
+    // request's (neither a task-local nor the current span follows a spawn).
+    tokio::spawn(tracing::Instrument::in_current_span(
+        persistence::statements::carried(async move {
+            let query = applications::table
+                .left_join(ip::table.on(ip::application_id.eq(applications::application_id)))
+                .filter(applications::application_id.eq(&app))
+                .order(ip::key)
+                .select((applications::change_id, Option::<Provider>::as_select()));
+            match query.load_stream::<Row>(&mut conn).await {
+                Err(err) => {
+                    let _ = tx.send(Err(err.into())).await;
+                }
+                Ok(stream) => {
+                    let mut stream = std::pin::pin!(stream);
+                    while let Some(item) = stream.next().await {
+                        if tx.send(item.map_err(ApiError::from)).await.is_err() {
+                            break;
+                        }
                     }
                 }
             }
-        }
-    }));
+        }),
+    ));
     let (change_id, first) = match rx.recv().await {
         None => return Err(ApiError::ApplicationNotFound(application_id.clone())),
         Some(item) => item?,
