@@ -49,7 +49,11 @@ impl From<DieselError> for DbError {
                             constraint,
                         }
                     }
-                    DatabaseErrorKind::ClosedConnection => {
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand => {
+                        Self::Unavailable(info.message().to_owned())
+                    }
+                    DatabaseErrorKind::Unknown if server_ended_session(info.message()) => {
                         Self::Unavailable(info.message().to_owned())
                     }
                     other => Self::Query(DieselError::DatabaseError(other, info)),
@@ -58,6 +62,17 @@ impl From<DieselError> for DbError {
             other => Self::Query(other),
         }
     }
+}
+
+/// Whether PostgreSQL ended the session or refuses it for now (SQLSTATE class 57: `57P01` administrator
+/// command, `57P02` crash shutdown, `57P03` starting up or shutting down): a restart or a failover, which the
+/// caller should see as "unavailable, retry", not as a failed statement. diesel-async keeps only the message of
+/// such an error (the SQLSTATE is lost on the way), so the server's own wording is matched; it is PostgreSQL's
+/// default (English) `lc_messages`.
+fn server_ended_session(message: &str) -> bool {
+    message.starts_with("terminating connection due to")
+        || message.starts_with("the database system is")
+        || message.starts_with("server closed the connection")
 }
 
 impl From<PoolError> for DbError {

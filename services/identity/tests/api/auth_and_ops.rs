@@ -195,6 +195,55 @@ async fn database_loss_is_503_not_500() {
     );
 }
 
+/// The pool checks a connection out without a round trip (`RecyclingMethod::Fast`), so a session the server
+/// ended (a restart, `pg_terminate_backend`, a failover) is dropped at checkout once its socket has reported the
+/// end; a request racing that report gets 503 (retry), never a 500, and the next ones are served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_the_server_ended_answer_503_at_worst_then_are_replaced() {
+    let app = TestApp::spawn().await;
+    let groups = || futures_util::future::join_all((0..8).map(|_| app.get("/groups")));
+    // Fill the pool with open sessions.
+    for response in groups().await {
+        assert_eq!(response.status(), 200);
+    }
+    let name = app.db_url.rsplit('/').next().unwrap().to_owned();
+    let admin = app.db_url.replace(&format!("/{name}"), "/postgres");
+    {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let mut conn = AsyncPgConnection::establish(&admin).await.unwrap();
+        let ended = diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        ))
+        .load::<Ended>(&mut conn)
+        .await
+        .unwrap();
+        assert!(ended.iter().any(|row| row.ended), "no session to end");
+    }
+    for response in groups().await {
+        let status = response.status().as_u16();
+        assert!(
+            matches!(status, 200 | 503),
+            "{status}: {}",
+            response.text().await.unwrap()
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for response in groups().await {
+        assert_eq!(
+            response.status(),
+            200,
+            "a request got a session the server had ended"
+        );
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Ended {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    ended: bool,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_finishes_and_returns() {
     let app = TestApp::spawn().await;
