@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the deployment files with every tool that runs without a Docker engine or a cluster:
 #   yamllint (syntax, duplicate keys), check-jsonschema against the Compose Specification schema, docker-compose
-#   (v1, Debian) `config -q`, hadolint on deploy/Dockerfile, kustomize (kubectl's) building both overlays, and
+#   (v1, Debian) `config -q`, hadolint on deploy/Dockerfile, kustomize (kubectl's) building every overlay, and
 #   kubernetes-validate --strict on the built-in kinds of the result against the Kubernetes OpenAPI schemas of
 #   KUBE_VERSION, and kubeconform -strict on its custom resources (the HA overlay's CloudNativePG, Barman Cloud
 #   and RabbitMQ kinds) against the operators' CRD schemas vendored at pinned versions in deploy/k8s/schemas/
