@@ -43,6 +43,11 @@ mint() { # secret kid iss aud claims-json
   "$bin/mint-jwt" --secret "$1" --kid "$2" --iss "$3" --aud "$4" --ttl-secs 86400 --claims "$5"
 }
 
+# IDENTITY_SUITE_PORT_OFFSET (default 0) moves every port by that much, so a second system (e.g.
+# schemathesis.sh's) can run beside one on the default ports.
+offset="${IDENTITY_SUITE_PORT_OFFSET:-0}"
+declare -A ports=([identity]=$((8081 + offset)) [idp-management]=$((8082 + offset)) [provider-connection]=$((8083 + offset)))
+
 # Per service: a config file in $run_dir (secrets live there, not in the environment of every child) and the
 # credential printed at the end.
 identity_key="$(random 24 32)"
@@ -64,8 +69,8 @@ TOML
   notes[identity]="$(cat <<MSG
 identity (function key; header x-functions-key or ?code=):
   export IDENTITY_KEY='$identity_key'
-  curl -s -H "x-functions-key: \$IDENTITY_KEY" -H 'content-type: application/json' -d '{"name":"CUSTOMER"}' http://127.0.0.1:8081/api/v1/grouptypes
-  curl -s -H "x-functions-key: \$IDENTITY_KEY" http://127.0.0.1:8081/api/v1/grouptypes
+  curl -s -H "x-functions-key: \$IDENTITY_KEY" -H 'content-type: application/json' -d '{"name":"CUSTOMER"}' http://127.0.0.1:${ports[identity]}/api/v1/grouptypes
+  curl -s -H "x-functions-key: \$IDENTITY_KEY" http://127.0.0.1:${ports[identity]}/api/v1/grouptypes
 MSG
 )"
 }
@@ -91,7 +96,7 @@ TOML
   notes[idp-management]="$(cat <<MSG
 idp-management (bearer JWT: application demo-app, actor demo-admin, idp:read + idp:write; 24 h):
   export IDP_MANAGEMENT_TOKEN='$token'
-  curl -s -H "Authorization: Bearer \$IDP_MANAGEMENT_TOKEN" http://127.0.0.1:8082/idp/v1/applications/demo-app/identity-providers
+  curl -s -H "Authorization: Bearer \$IDP_MANAGEMENT_TOKEN" http://127.0.0.1:${ports[idp-management]}/idp/v1/applications/demo-app/identity-providers
 MSG
 )"
 }
@@ -121,13 +126,12 @@ TOML
   notes[provider-connection]="$(cat <<MSG
 provider-connection (bearer JWT: member demo-member, workspace demo-workspace, tenant demo-tenant, every capability; 24 h):
   export PROVIDER_CONNECTION_TOKEN='$token'
-  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" -H 'content-type: application/json' -d '{"provider":"microsoft","entra_tenant_id":"11111111-2222-3333-4444-555555555555","display_name":"Demo tenant"}' http://127.0.0.1:8083/admin/tenants/demo-tenant/provider-connections
-  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" http://127.0.0.1:8083/admin/tenants/demo-tenant/audit-records
+  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" -H 'content-type: application/json' -d '{"provider":"microsoft","entra_tenant_id":"11111111-2222-3333-4444-555555555555","display_name":"Demo tenant"}' http://127.0.0.1:${ports[provider-connection]}/admin/tenants/demo-tenant/provider-connections
+  curl -s -H "Authorization: Bearer \$PROVIDER_CONNECTION_TOKEN" http://127.0.0.1:${ports[provider-connection]}/admin/tenants/demo-tenant/audit-records
 MSG
 )"
 }
 
-declare -A ports=([identity]=8081 [idp-management]=8082 [provider-connection]=8083)
 pids=()
 names=()
 stopping=0

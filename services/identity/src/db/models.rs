@@ -7,13 +7,19 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
+/// An optional field without a value is left out of the representation, not `null`: the contract types
+/// `firstname`, `lastname`, `country` (and a group's `localid`) as `string`, never null, and its one known client
+/// declares them optional. Events carry them as `string | null` (their own payload types, `events::Payload`).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
 pub struct User {
     pub oid: Uuid,
     pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub firstname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lastname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
@@ -25,6 +31,7 @@ pub struct Group {
     pub id: Uuid,
     pub name: String,
     pub typeid: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub localid: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,

@@ -22,10 +22,11 @@ pub fn object(body: &[u8]) -> Result<Map<String, Value>, Invalid> {
     }
 }
 
-/// A string claim: absent (or null) is `None`; another JSON type is invalid.
+/// A string claim: absent is `None`; another JSON type, `null` included (B2C leaves a claim without a value out,
+/// and the contract types every claim `string`), is invalid.
 pub fn claim<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, Invalid> {
     match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
         Some(_) => Err(Invalid::new(
             name,
@@ -71,17 +72,54 @@ fn client_id(body: &Map<String, Value>) -> Result<String, Invalid> {
             )
         })?,
     };
-    Ok(id.trim().to_owned())
+    // The contract's `format: uuid`: B2C sends the application (client) id, a GUID.
+    let id = id.trim();
+    if Uuid::try_parse(id).is_err() {
+        return Err(Invalid::new(
+            "client_id",
+            "The sign-in request carried an unreadable client_id. Please try again.",
+        ));
+    }
+    Ok(id.to_owned())
 }
 
+/// `identities`: an array of `B2CIdentitiy` objects, each with its three string fields.
 fn identities(body: &Map<String, Value>) -> Result<(), Invalid> {
-    match body.get("identities") {
-        Some(Value::Array(_)) => Ok(()),
-        _ => Err(Invalid::new(
+    let unreadable = || {
+        Invalid::new(
+            "identities",
+            "The sign-in request carried unreadable identities. Please try again.",
+        )
+    };
+    let Some(value) = body.get("identities") else {
+        return Err(Invalid::new(
             "identities",
             "The sign-in request was incomplete (identities is missing). Please try again.",
-        )),
+        ));
+    };
+    let Value::Array(items) = value else {
+        return Err(unreadable());
+    };
+    for item in items {
+        let Value::Object(identity) = item else {
+            return Err(unreadable());
+        };
+        for field in ["signInType", "issuer", "issuerAssignedId"] {
+            if !matches!(identity.get(field), Some(Value::String(_))) {
+                return Err(unreadable());
+            }
+        }
     }
+    Ok(())
+}
+
+/// The string claims the operation reads only to pass on (or not at all) must still be strings, as the contract
+/// types them: a claim of another type is a request B2C could not have sent.
+fn strings(body: &Map<String, Value>, names: &[&str]) -> Result<(), Invalid> {
+    for name in names {
+        claim(body, name)?;
+    }
+    Ok(())
 }
 
 /// Reads a sign-up request (`PostAttributeCollection`).
@@ -91,6 +129,7 @@ pub fn parse_sign_up(body: &[u8]) -> Result<SignUp, Invalid> {
     step(&body, &[REGISTER_STEP])?;
     let client_id = client_id(&body)?;
     identities(&body)?;
+    strings(&body, &["country", "ui_locales"])?;
     Ok(SignUp {
         client_id,
         email,
@@ -120,11 +159,24 @@ pub fn parse_token(body: &[u8]) -> Result<SignedIn, Invalid> {
     })?;
     step(&body, &TOKEN_STEPS)?;
     client_id(&body)?;
+    strings(&body, &["ui_locales"])?;
+    // The contract's B2CTokenRequest (`client_id`, the API connector's PreTokenIssuance) requires `email` and
+    // `identities`; the custom policy's PreTokenApplicationClaims shape (`clientId`) sends what the policy lists.
+    let contract_shape = body.contains_key("client_id");
+    if contract_shape {
+        identities(&body)?;
+    }
     let email = match claim(&body, "email")?
         .map(str::trim)
         .filter(|v| !v.is_empty())
     {
         Some(raw) => Some(connector::email("email", Some(raw))?),
+        None if contract_shape => {
+            return Err(Invalid::new(
+                "email",
+                "The sign-in request was incomplete (email is missing). Please try again.",
+            ));
+        }
         None => None,
     };
     Ok(SignedIn {

@@ -42,16 +42,24 @@ pub struct SignedIn {
     pub country: Option<String>,
 }
 
-/// An optional person-entered text: trimmed, empty as absent, bounded.
+/// An optional person-entered text: bounded and without control characters but tab as sent (the contract's
+/// `maxLength` and `pattern`), then trimmed, empty as absent.
 pub fn optional_text(
     field: &str,
     label: &str,
     value: Option<&str>,
 ) -> Result<Option<String>, Invalid> {
+    if value.is_some_and(|v| v.chars().any(|c| c.is_control() && c != '\t')) {
+        return Err(Invalid::new(
+            field,
+            format!("Your {label} contains characters that cannot be used. Please correct it."),
+        ));
+    }
+    let too_long = value.is_some_and(|v| v.chars().count() > MAX_TEXT);
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    if value.chars().count() > MAX_TEXT {
+    if too_long {
         return Err(Invalid::new(
             field,
             format!("Your {label} is too long: please use at most {MAX_TEXT} characters."),

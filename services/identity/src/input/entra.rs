@@ -31,6 +31,9 @@ fn event_data(body: &[u8], event_type: &str) -> Result<Value, String> {
         Some(t) if t == event_type => {}
         _ => return Err(format!("type must be {event_type}")),
     }
+    if !matches!(body.get("source"), None | Some(Value::String(_))) {
+        return Err("source must be a string".to_owned());
+    }
     match body.get("data") {
         Some(data @ Value::Object(_)) => Ok(data.clone()),
         _ => Err("data must be an object".to_owned()),

@@ -50,6 +50,18 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
+/// A field that may be absent but not `null`: the contract types every field of these bodies without `null`
+/// (`nullable` nowhere), so an explicit `null` is a wrong type, named like any other (`#[serde(default,
+/// deserialize_with = "present")]`). Not applied to the optional texts (`localid`, the person's names and
+/// country): the one known client (CFSBPermissionsApp) sends `"localid": null`, so null stays "none" there.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 fn required<T>(field: &str, value: Option<T>) -> Result<T, FieldError> {
     value.ok_or_else(|| FieldError::new(field, "is required"))
 }
@@ -79,13 +91,16 @@ pub struct GroupInput {
 
 #[derive(Deserialize)]
 struct GroupWire {
+    #[serde(default, deserialize_with = "present")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     typeid: Option<i32>,
     localid: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct GroupPutWire {
+    #[serde(default, deserialize_with = "present")]
     id: Option<Uuid>,
     #[serde(flatten)]
     fields: GroupWire,
@@ -127,12 +142,16 @@ pub struct NameInput {
 
 #[derive(Deserialize)]
 struct NameWire {
+    #[serde(default, deserialize_with = "present")]
     name: Option<String>,
 }
 
 #[derive(Deserialize)]
+#[serde(bound(deserialize = "Id: DeserializeOwned"))]
 struct NamePutWire<Id> {
+    #[serde(default, deserialize_with = "present")]
     id: Option<Id>,
+    #[serde(default, deserialize_with = "present")]
     name: Option<String>,
 }
 
@@ -169,7 +188,9 @@ pub struct UserInput {
 
 #[derive(Deserialize)]
 struct UserPutWire {
+    #[serde(default, deserialize_with = "present")]
     oid: Option<Uuid>,
+    #[serde(default, deserialize_with = "present")]
     email: Option<String>,
     firstname: Option<String>,
     lastname: Option<String>,

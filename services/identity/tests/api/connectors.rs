@@ -140,6 +140,26 @@ async fn register_answers_validation_errors_for_bad_requests() {
             "The sign-in request was incomplete (identities is missing). Please try again.",
         ),
         (
+            with("identities", json!([{"signInType": "federated"}])),
+            "The sign-in request carried unreadable identities. Please try again.",
+        ),
+        (
+            with("identities", json!("google.com")),
+            "The sign-in request carried unreadable identities. Please try again.",
+        ),
+        (
+            with("client_id", json!("not-a-guid")),
+            "The sign-in request carried an unreadable client_id. Please try again.",
+        ),
+        (
+            with("country", json!(1)),
+            "The value of country could not be read. Please try again.",
+        ),
+        (
+            with("ui_locales", json!(["en-US"])),
+            "The value of ui_locales could not be read. Please try again.",
+        ),
+        (
             with("givenName", json!("x".repeat(257))),
             "Your first name is too long: please use at most 256 characters.",
         ),
@@ -330,8 +350,21 @@ async fn token_accepts_both_step_shapes_and_refuses_bad_requests() {
     no_client.as_object_mut().unwrap().remove("client_id");
     assert_eq!(call(&app, "/b2c/token", &no_client).await.0, 400);
 
-    // An unknown person without an email cannot be provisioned: a block page, not a 5xx.
-    let mut no_email = token_example();
+    // The contract's shape (`client_id`) requires `email` and `identities`, as B2CTokenRequest says.
+    for field in ["email", "identities"] {
+        let mut missing = token_example();
+        missing.as_object_mut().unwrap().remove(field);
+        let (status, body) = call(&app, "/b2c/token", &missing).await;
+        assert_eq!(status, 400, "{field}");
+        assert_eq!(body["action"], "ValidationError", "{field}");
+    }
+    let mut bad_locales = token_example();
+    bad_locales["ui_locales"] = json!(7);
+    assert_eq!(call(&app, "/b2c/token", &bad_locales).await.0, 400);
+
+    // An unknown person without an email (the application-claims shape may leave it out) cannot be provisioned:
+    // a block page, not a 5xx.
+    let mut no_email = application_claims.clone();
     no_email.as_object_mut().unwrap().remove("email");
     no_email["objectId"] = json!(Uuid::new_v4());
     let (status, body) = call(&app, "/b2c/token", &no_email).await;

@@ -264,7 +264,7 @@ async fn actor_names_the_keys_position_the_connector_or_the_system() {
         "email": "signed.in@example.com",
         "givenName": "Signed",
         "surname": "In",
-        "step": "PreTokenIssuance",
+        "identities": [], "step": "PreTokenIssuance",
         "client_id": "3e945e86-81cb-4736-a81e-ee85cffdcdf6",
         "objectId": "398d87be-0741-48ec-a8ab-dcffa48acc21"
     });
@@ -414,7 +414,7 @@ async fn an_update_names_exactly_the_changed_fields_with_before_and_after() {
     let mut token = json!({
         "email": "u@example.com",
         "surname": "Married",
-        "step": "PreTokenIssuance",
+        "identities": [], "step": "PreTokenIssuance",
         "client_id": "3e945e86-81cb-4736-a81e-ee85cffdcdf6",
         "objectId": u
     });

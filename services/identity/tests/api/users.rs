@@ -80,7 +80,8 @@ async fn update_as_the_contract_example() {
         .json()
         .await
         .unwrap();
-    assert_eq!(cleared["firstname"], Value::Null);
+    // Left out, not null: the contract types it `string` (specs/identity.yaml).
+    assert!(cleared.get("firstname").is_none(), "{cleared}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
