@@ -2,6 +2,7 @@
 
 //! Every service binary, run as a process the way an operator runs it.
 
+mod clients;
 mod docs;
 mod helpers;
 mod lifecycle;
