@@ -805,7 +805,7 @@ async fn the_provider_connection_client_calls_every_operation() {
     let id = created.id;
     assert_eq!(
         c.get_provider_connections_connection()
-            .connection(id)
+            .connection(positive(id))
             .send()
             .await
             .unwrap()
@@ -815,7 +815,7 @@ async fn the_provider_connection_client_calls_every_operation() {
 
     let link = c
         .post_provider_connections_connection_admin_consent_link()
-        .connection(id)
+        .connection(positive(id))
         .send()
         .await
         .unwrap();
@@ -830,7 +830,7 @@ async fn the_provider_connection_client_calls_every_operation() {
 
     let run = c
         .post_provider_connections_connection_verification()
-        .connection(id)
+        .connection(positive(id))
         .send()
         .await
         .unwrap();
@@ -838,7 +838,7 @@ async fn the_provider_connection_client_calls_every_operation() {
     let run_id = run.operation_run_id;
     assert_eq!(
         c.get_verification_runs_run()
-            .run(run_id)
+            .run(positive(run_id))
             .send()
             .await
             .unwrap()
@@ -846,21 +846,17 @@ async fn the_provider_connection_client_calls_every_operation() {
         Some(run_id)
     );
 
-    // The confirmation header is not a declared parameter of the contract (only described), so the generated
-    // builder cannot send it: a client whose reqwest client carries it for this connection.
-    let confirmed = Client::new_with_client(
-        &process.address,
-        http(&[bearer, ("x-confirm-connection", id.to_string())]),
-        calls.observer(),
-    );
+    // The confirmation the contract asks for, as its declared header parameter.
+    let confirm = id.to_string();
     let credential: types::DedicatedCredentialRequest = serde_json::from_value(json!({
         "credential_kind": "client_secret", "source": "dedicated_manual",
         "client_id": "22222222-2222-2222-2222-222222222222", "client_secret": "client-test-secret",
     }))
     .unwrap();
-    let switched = confirmed
+    let switched = c
         .put_provider_connections_connection_connection_type()
-        .connection(id)
+        .connection(positive(id))
+        .x_confirm_connection(confirm.clone())
         .body(
             serde_json::from_value::<types::PutProviderConnectionsConnectionConnectionTypeBody>(
                 json!({"connection_type": "dedicated"}),
@@ -874,17 +870,18 @@ async fn the_provider_connection_client_calls_every_operation() {
         switched.connection_type,
         types::ProviderConnectionResponseConnectionType::Dedicated
     );
-    let stored = confirmed
+    let stored = c
         .put_provider_connections_connection_dedicated_credential()
-        .connection(id)
+        .connection(positive(id))
         .body(credential)
         .send()
         .await
         .unwrap();
     assert_eq!(stored.status(), 200);
-    let deleted = confirmed
+    let deleted = c
         .delete_provider_connections_connection_dedicated_credential()
-        .connection(id)
+        .connection(positive(id))
+        .x_confirm_connection(confirm)
         .send()
         .await
         .unwrap();
@@ -909,4 +906,12 @@ async fn the_provider_connection_client_calls_every_operation() {
         get_docs
     );
     calls.assert_every_operation_called(kind);
+}
+
+/// A server-assigned id as the spec's path parameters type it (a positive int64, generated as `NonZeroU64`).
+fn positive(id: i64) -> std::num::NonZeroU64 {
+    u64::try_from(id)
+        .ok()
+        .and_then(std::num::NonZeroU64::new)
+        .unwrap_or_else(|| panic!("the server answered a non-positive id {id}"))
 }
