@@ -11,6 +11,7 @@ mod errors;
 mod event_attributes;
 mod events;
 mod helpers;
+mod isolation;
 mod jwks;
 mod operations;
 mod statements;
