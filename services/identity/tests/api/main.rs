@@ -13,6 +13,7 @@ mod graph;
 mod groups;
 mod grouptypes;
 mod helpers;
+mod isolation;
 mod permissions;
 mod statements;
 mod users;
