@@ -14,5 +14,6 @@ mod helpers;
 mod isolation;
 mod jwks;
 mod operations;
+mod secrets;
 mod statements;
 mod validation;
