@@ -15,5 +15,6 @@ mod grouptypes;
 mod helpers;
 mod isolation;
 mod permissions;
+mod secrets;
 mod statements;
 mod users;

@@ -39,6 +39,9 @@ async fn outbox(app: &TestApp) -> Vec<Value> {
         .unwrap()
 }
 
+/// A row's key and its `client_secret_*` columns (key id, nonce, ciphertext).
+type SealedColumns = (String, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The raw provider rows of `APP`, as JSON (bytea as `\x` hex), and each one's key and sealed secret.
 async fn provider_rows(app: &TestApp) -> (String, Vec<(String, Sealed)>) {
     use diesel::prelude::*;
@@ -51,7 +54,7 @@ async fn provider_rows(app: &TestApp) -> (String, Vec<(String, Sealed)>) {
     .get_result(&mut conn)
     .await
     .unwrap();
-    let rows: Vec<(String, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>)> = idp::table
+    let rows: Vec<SealedColumns> = idp::table
         .filter(idp::application_id.eq(APP))
         .select((
             idp::key,
