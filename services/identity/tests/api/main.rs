@@ -13,6 +13,8 @@ mod graph;
 mod groups;
 mod grouptypes;
 mod helpers;
+mod isolation;
 mod permissions;
+mod secrets;
 mod statements;
 mod users;

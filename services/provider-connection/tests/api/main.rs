@@ -11,6 +11,7 @@ mod dedicated;
 mod event_attributes;
 mod events;
 mod helpers;
+mod isolation;
 mod jwks;
 mod ops;
 mod secrets;
