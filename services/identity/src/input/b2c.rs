@@ -130,6 +130,8 @@ pub fn parse_sign_up(body: &[u8]) -> Result<SignUp, Invalid> {
     let client_id = client_id(&body)?;
     identities(&body)?;
     strings(&body, &["country", "ui_locales"])?;
+    // Sign-up does not keep the country, but it is a text a person typed: the same rules as the names.
+    connector::optional_text("country", "country", claim(&body, "country")?)?;
     Ok(SignUp {
         client_id,
         email,

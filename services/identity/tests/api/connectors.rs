@@ -160,6 +160,10 @@ async fn register_answers_validation_errors_for_bad_requests() {
             "The value of ui_locales could not be read. Please try again.",
         ),
         (
+            with("country", json!("U\u{0}S")),
+            "Your country contains characters that cannot be used. Please correct it.",
+        ),
+        (
             with("givenName", json!("x".repeat(257))),
             "Your first name is too long: please use at most 256 characters.",
         ),
