@@ -156,43 +156,12 @@ async fn every_endpoint_sends_a_fixed_number_of_statements() {
         ("{doomed_group}", doomed_group),
         ("{doomed_permission}", doomed_permission),
     ];
-    let mut report = Vec::new();
-    let mut wrong = Vec::new();
-    let cases = PINNED
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'));
-    for (n, line) in cases.enumerate() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [method, template, status, statements] = <[&str; 4]>::try_from(fields).unwrap();
-        let path = vars
-            .iter()
-            .fold(template.to_owned(), |path, (name, value)| {
-                path.replace(name, value)
-            });
-        let pinned = (status.parse().unwrap(), statements.parse().unwrap());
-        let measured = measure(
-            &app,
-            &format!("statements-{n}"),
-            method,
-            &path,
-            body(method, template, typeid),
-        )
-        .await;
-        report.push(format!(
-            "{method} {template}: {} {}",
-            measured.0, measured.1
-        ));
-        if measured != pinned {
-            wrong.push(format!(
-                "{method} {template}: pinned {pinned:?}, measured {measured:?}"
-            ));
-        }
+    let mut tally = test_support::statements::Tally::default();
+    for (n, row) in test_support::statements::table(PINNED).iter().enumerate() {
+        let body = body(row.method, row.template, typeid);
+        let id = format!("statements-{n}");
+        let measured = measure(&app, &id, row.method, &row.path(&vars), body).await;
+        tally.record(row, measured);
     }
-    assert!(
-        wrong.is_empty(),
-        "{}\n\nmeasured:\n{}",
-        wrong.join("\n"),
-        report.join("\n")
-    );
+    tally.assert_pinned();
 }

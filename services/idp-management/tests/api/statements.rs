@@ -157,37 +157,11 @@ async fn every_operation_sends_a_fixed_number_of_statements() {
         .await;
     assert_eq!(seeded.status(), 204);
 
-    let mut report = Vec::new();
-    let mut wrong = Vec::new();
-    let cases = PINNED
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'));
-    for (n, line) in cases.enumerate() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (method, path, variant, status, statements) = match fields[..] {
-            [method, path, status, statements] => (method, path, "", status, statements),
-            [method, path, variant, status, statements] => {
-                (method, path, variant, status, statements)
-            }
-            _ => panic!("a row of PINNED has 4 or 5 fields: {line}"),
-        };
-        let pinned = (status.parse().unwrap(), statements.parse().unwrap());
-        let measured = measure(&app, &format!("statements-{n}"), method, path, variant).await;
-        report.push(format!(
-            "{method} {path} {variant}: {} {}",
-            measured.0, measured.1
-        ));
-        if measured != pinned {
-            wrong.push(format!(
-                "{method} {path} {variant}: pinned {pinned:?}, measured {measured:?}"
-            ));
-        }
+    let mut tally = test_support::statements::Tally::default();
+    for (n, row) in test_support::statements::table(PINNED).iter().enumerate() {
+        let id = format!("statements-{n}");
+        let measured = measure(&app, &id, row.method, row.template, row.variant).await;
+        tally.record(row, measured);
     }
-    assert!(
-        wrong.is_empty(),
-        "{}\n\nmeasured:\n{}",
-        wrong.join("\n"),
-        report.join("\n")
-    );
+    tally.assert_pinned();
 }

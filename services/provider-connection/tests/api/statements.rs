@@ -160,45 +160,12 @@ async fn every_operation_sends_a_fixed_number_of_statements() {
         ("{v}", v.to_string()),
         ("{run}", run["id"].as_i64().unwrap().to_string()),
     ];
-    let mut report = Vec::new();
-    let mut wrong = Vec::new();
-    let cases = PINNED
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with('#'));
-    for (n, line) in cases.enumerate() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [method, template, status, statements] = <[&str; 4]>::try_from(fields).unwrap();
-        let path = vars
-            .iter()
-            .fold(template.to_owned(), |path, (name, value)| {
-                path.replace(name, value)
-            });
-        let pinned = (status.parse().unwrap(), statements.parse().unwrap());
-        let (body, confirm) = parts(method, template);
-        let measured = measure(
-            &app,
-            &format!("statements-{n}"),
-            method,
-            &path,
-            body,
-            confirm,
-        )
-        .await;
-        report.push(format!(
-            "{method} {template}: {} {}",
-            measured.0, measured.1
-        ));
-        if measured != pinned {
-            wrong.push(format!(
-                "{method} {template}: pinned {pinned:?}, measured {measured:?}"
-            ));
-        }
+    let mut tally = test_support::statements::Tally::default();
+    for (n, row) in test_support::statements::table(PINNED).iter().enumerate() {
+        let (body, confirm) = parts(row.method, row.template);
+        let id = format!("statements-{n}");
+        let measured = measure(&app, &id, row.method, &row.path(&vars), body, confirm).await;
+        tally.record(row, measured);
     }
-    assert!(
-        wrong.is_empty(),
-        "{}\n\nmeasured:\n{}",
-        wrong.join("\n"),
-        report.join("\n")
-    );
+    tally.assert_pinned();
 }
