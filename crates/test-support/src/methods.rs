@@ -41,6 +41,24 @@ pub struct PathMethods {
     pub served: BTreeSet<String>,
 }
 
+/// Every operation of a contract (its YAML text), as (upper-case method, path template): what a table-driven
+/// test over "every route" compares its rows with.
+pub fn operations(spec: &str) -> BTreeSet<(String, String)> {
+    let spec: Value = serde_norway::from_str(spec).expect("the contract parses");
+    spec["paths"]
+        .as_object()
+        .expect("the contract has paths")
+        .iter()
+        .flat_map(|(template, item)| {
+            item.as_object()
+                .into_iter()
+                .flat_map(|item| item.keys())
+                .filter(|key| OPERATIONS.contains(&key.as_str()))
+                .map(|method| (method.to_uppercase(), template.clone()))
+        })
+        .collect()
+}
+
 /// The path of a server URL (`http://localhost:8081/api/v1` → `/api/v1`, `/admin` → `/admin`, a bare host
 /// → the root), without a trailing slash.
 fn base_path(url: &str) -> String {

@@ -470,19 +470,7 @@ async fn every_route_refuses_a_missing_or_wrong_key_in_either_position_and_basic
         }
     }
 
-    let spec: Value = serde_norway::from_str(contracts::IDENTITY).unwrap();
-    let operations: BTreeSet<(String, String)> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .flat_map(|(template, item)| {
-            item.as_object()
-                .unwrap()
-                .keys()
-                .filter(|key| ["get", "put", "post", "delete", "patch"].contains(&key.as_str()))
-                .map(|method| (method.to_uppercase(), template.clone()))
-        })
-        .collect();
+    let operations = test_support::methods::operations(contracts::IDENTITY);
     let covered: BTreeSet<(String, String)> = table
         .iter()
         .map(|r| (r.method.to_string(), r.template.to_owned()))

@@ -458,19 +458,7 @@ async fn no_application_reaches_anothers_providers_nor_a_function_beyond_its_per
         assert_eq!(status, route.ok, "{} as the owner: {body}", route.name);
     }
 
-    let spec: Value = serde_norway::from_str(contracts::IDP_MANAGEMENT).unwrap();
-    let operations: BTreeSet<(String, String)> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .flat_map(|(template, item)| {
-            item.as_object()
-                .unwrap()
-                .keys()
-                .filter(|key| ["get", "put", "post", "delete", "patch"].contains(&key.as_str()))
-                .map(|method| (method.to_uppercase(), template.clone()))
-        })
-        .collect();
+    let operations = test_support::methods::operations(contracts::IDP_MANAGEMENT);
     let covered: BTreeSet<(String, String)> = table
         .iter()
         .map(|r| (r.method.to_string(), r.template.to_owned()))

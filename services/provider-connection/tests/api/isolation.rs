@@ -478,19 +478,7 @@ async fn no_caller_reaches_another_workspaces_or_tenants_resources_or_a_function
         assert_eq!(status, route.ok, "{} as the owner: {body}", route.name);
     }
 
-    let spec: Value = serde_norway::from_str(contracts::PROVIDER_CONNECTION).unwrap();
-    let operations: BTreeSet<(String, String)> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .flat_map(|(template, item)| {
-            item.as_object()
-                .unwrap()
-                .keys()
-                .filter(|key| ["get", "put", "post", "delete", "patch"].contains(&key.as_str()))
-                .map(|method| (method.to_uppercase(), template.clone()))
-        })
-        .collect();
+    let operations = test_support::methods::operations(contracts::PROVIDER_CONNECTION);
     let covered: BTreeSet<(String, String)> = table
         .iter()
         .map(|r| (r.method.to_string(), r.template.to_owned()))
