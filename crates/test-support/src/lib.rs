@@ -11,6 +11,7 @@ pub mod http;
 pub mod issuer;
 pub mod logs;
 pub mod methods;
+pub mod outbox;
 pub mod secrets;
 pub mod settings;
 pub mod statements;

@@ -11,7 +11,7 @@ use crate::helpers::{KEY, TestApp};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 use test_support::secrets::Scan;
 use wiremock::matchers::{body_string_contains, method, path};
@@ -29,20 +29,6 @@ fn access_token(tenant: &str) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"RS256"}"#);
     let payload = URL_SAFE_NO_PAD.encode(json!({"tid": tenant, "sentinel": "graph"}).to_string());
     format!("{header}.{payload}.c2lnbmF0dXJlLXNlbnRpbmVs")
-}
-
-/// Every outbox envelope, in order.
-async fn outbox(app: &TestApp) -> Vec<Value> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use persistence::outbox::outbox;
-    let mut conn = app.pool.get().await.unwrap();
-    outbox::table
-        .order(outbox::seq)
-        .select(outbox::envelope)
-        .load::<Value>(&mut conn)
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,7 +158,7 @@ async fn secrets_never_appear_in_responses_logs_or_events() {
     }
 
     let mut kept = Scan::default();
-    let events = outbox(&app).await;
+    let events = test_support::outbox::envelopes(&app.pool).await;
     assert!(!events.is_empty());
     kept.add("outbox", serde_json::to_string(&events).unwrap());
     for received in bus.take(events.len(), Duration::from_secs(15)).await {

@@ -65,25 +65,6 @@ async fn put_with(app: &TestApp, path: &str, token: &str, body: &Value, trace: &
         .unwrap()
 }
 
-/// Every outbox envelope of the app's database, in order (for what start-up wrote before any subscriber), each
-/// checked against the catalogue (it is the event the relay publishes verbatim).
-async fn outbox_events(app: &TestApp) -> Vec<Value> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use persistence::outbox::outbox;
-    let mut conn = app.pool.get().await.unwrap();
-    let events = outbox::table
-        .order(outbox::seq)
-        .select(outbox::envelope)
-        .load::<Value>(&mut conn)
-        .await
-        .unwrap();
-    events
-        .iter()
-        .for_each(test_support::catalogue::assert_valid);
-    events
-}
-
 /// Waits until the relay has published every outbox row.
 async fn delivered(app: &TestApp) {
     use diesel::prelude::*;
@@ -204,7 +185,7 @@ async fn the_actor_is_the_tokens_subject_or_the_start_up_configuration() {
     // subscribe once it is published, so the subscriber sees only what follows.
     delivered(&app).await;
     let mut bus = app.subscribe().await;
-    let startup = outbox_events(&app).await;
+    let startup = test_support::outbox::catalogued(&app.pool).await;
     let configured: Vec<&Value> = startup
         .iter()
         .filter(|e| e["type"] == REGISTERED && e["subject"] == "from-config")

@@ -25,20 +25,6 @@ const INVALID: &str = "INVALID-SECRET-sentinel-c7e2";
 const CHECKED: &str = "CHECKED-SECRET-sentinel-2a61";
 const REFUSED: &str = "REFUSED-SECRET-sentinel-90bd";
 
-/// Every outbox envelope, in order.
-async fn outbox(app: &TestApp) -> Vec<Value> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use persistence::outbox::outbox;
-    let mut conn = app.pool.get().await.unwrap();
-    outbox::table
-        .order(outbox::seq)
-        .select(outbox::envelope)
-        .load::<Value>(&mut conn)
-        .await
-        .unwrap()
-}
-
 /// A row's key and its `client_secret_*` columns (key id, nonce, ciphertext).
 type SealedColumns = (String, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
 
@@ -260,7 +246,7 @@ async fn secrets_never_appear_in_responses_logs_or_events_and_are_sealed_at_rest
     seen.response("delete one", r).await;
 
     let mut kept = Scan::default();
-    let events = outbox(&app).await;
+    let events = test_support::outbox::envelopes(&app.pool).await;
     kept.add("outbox", serde_json::to_string(&events).unwrap());
     for received in subscriber.take(events.len(), Duration::from_secs(15)).await {
         kept.add("published event", received.event.to_string());

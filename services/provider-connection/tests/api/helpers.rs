@@ -347,21 +347,5 @@ pub async fn audit_rows(pool: &Pool) -> Vec<Value> {
         .collect()
 }
 
-/// Every outbox envelope of the app's database, in order, each checked against the catalogue (it is the event
-/// the relay publishes verbatim).
-pub async fn outbox_events(pool: &Pool) -> Vec<Value> {
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use persistence::outbox::outbox;
-    let mut conn = pool.get().await.unwrap();
-    let events = outbox::table
-        .order(outbox::seq)
-        .select(outbox::envelope)
-        .load::<Value>(&mut conn)
-        .await
-        .unwrap();
-    events
-        .iter()
-        .for_each(test_support::catalogue::assert_valid);
-    events
-}
+/// Every outbox envelope of the app's database, in order, each checked against the catalogue.
+pub use test_support::outbox::catalogued as outbox_events;
