@@ -22,10 +22,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== yamllint"
 "$venv/bin/yamllint" -d '{extends: default, rules: {line-length: {max: 120}, document-start: disable, comments: {min-spaces-from-content: 1}, truthy: {check-keys: false}}}' \
-  docker-compose.yml deploy/k8s
+  docker-compose.yml deploy/local/infra.compose.yml deploy/k8s
 
 echo "== compose: Compose Specification schema"
-"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
+"$venv/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml deploy/local/infra.compose.yml
 
 echo "== compose: docker-compose config -q (with throw-away secrets)"
 if command -v docker-compose >/dev/null; then

@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 deny="${CARGO_DENY:-$(deploy/local/cargo-deny.sh)}"
+# cargo-deny reads the whole graph, every platform's crates included (windows-sys...), and offline it cannot
+# download the ones a build here never needed: a fresh machine has none of them.
+cargo fetch --locked --quiet
 "$deny" --offline --locked check bans licenses sources
 if ! deploy/local/advisory-db.sh >/dev/null; then
   echo "cargo deny: FAILED: advisories NOT checked, no advisory database (see above)" >&2

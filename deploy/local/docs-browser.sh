@@ -9,15 +9,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 tools="${XDG_CACHE_HOME:-$HOME/.cache}/identity-suite/tools/docs-browser"
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    echo "docs-browser: installing Debian's chromium" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
-  else
-    echo "docs-browser: chromium is missing; install it with: sudo apt-get install -y chromium" >&2
-    exit 1
-  fi
+  # shellcheck source=lib/packages.sh
+  source "$here/lib/packages.sh"
+  install_packages "Debian's chromium (the docs pages are checked in a real browser)" chromium || exit 1
 fi
-command -v node >/dev/null || { echo "docs-browser: node is missing (sudo apt-get install -y nodejs npm)" >&2; exit 1; }
+PATH="$("$here/node.sh"):$PATH"
 mkdir -p "$tools"
 if ! cmp -s "$here/docs-browser/package-lock.json" "$tools/package-lock.json" 2>/dev/null || [[ ! -d "$tools/node_modules/playwright-core" ]]; then
   cp "$here/docs-browser/package.json" "$here/docs-browser/package-lock.json" "$tools/"

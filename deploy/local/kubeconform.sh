@@ -14,7 +14,9 @@ if [[ -x "$bin" ]] && [[ "$("$bin" -v 2>/dev/null)" == "$version" ]]; then
   echo "$bin"
   exit 0
 fi
-command -v go >/dev/null || { echo "kubeconform: Go is needed to build it (apt-get install golang-go)" >&2; exit 1; }
+# shellcheck source=lib/packages.sh
+source "$(dirname "$0")/lib/packages.sh"
+have_or_install go "Go (to build kubeconform from its source)" golang-go ca-certificates || exit 1
 echo "kubeconform: building kubeconform $version into $root (once)" >&2
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -3,6 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 deploy/local/ensure-infra.sh
+# A Node.js recent enough for idp-management's oidc-provider tests (fetched when the machine's is older).
+PATH="$(deploy/local/node.sh):$PATH"
+export PATH
 # Test databases are cloned from one template per service, migrated once per run (test-support), named by this
 # run's id so a template migrated by older code is never reused.
 export TEST_RUN_ID="${TEST_RUN_ID:-r$(date +%s)$$}"
