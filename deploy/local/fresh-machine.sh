@@ -56,6 +56,13 @@ log "debootstrap done in $(($(date +%s) - started)) s"
 echo fresh-machine >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tfresh-machine\n::1\tlocalhost ip6-localhost\n' >"$root/etc/hosts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# And the network's own: certificate authorities this machine trusts beyond the distribution's (a network that
+# inspects TLS, as this workplace's does, signs crates.io's certificate with one).
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+  log "trusted this machine's local CAs: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+fi
 
 # Rust, as rustup installs it: the default toolchain and the cargo/rustup proxies, nothing else of this machine.
 rustup_home="${RUSTUP_HOME:-$HOME/.rustup}" cargo_home="${CARGO_HOME:-$HOME/.cargo}"
