@@ -124,6 +124,7 @@ async fn ready(app: &TestApp) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entras_token_opens_the_extension_paths_and_every_bad_one_is_the_same_401() {
+    test_support::logs::capture();
     let issuer = tenant().await;
     let app = spawn(&issuer).await;
 
@@ -270,6 +271,23 @@ async fn entras_token_opens_the_extension_paths_and_every_bad_one_is_the_same_40
         .await;
         assert_eq!(body, missing, "{what}: the same body as any refusal");
     }
+    // The reason is the log's (at debug), never a token.
+    let logs = test_support::logs::text();
+    for reason in [
+        "token has expired",
+        "token is not yet valid",
+        "token audience is wrong",
+        "token issuer is wrong",
+        "token algorithm is not allowed for its key",
+        "the authorized party (azp / appid) is not Entra's authentication events service",
+    ] {
+        assert!(
+            logs.lines()
+                .any(|line| line.contains("Entra bearer token refused") && line.contains(reason)),
+            "logged: {reason}"
+        );
+    }
+    assert!(!logs.contains(&good), "no token in the log");
 
     // A refused token provisions nobody.
     let user = "90000000-0000-0000-0000-0000000000e1";
