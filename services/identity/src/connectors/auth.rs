@@ -44,16 +44,15 @@ pub struct ConnectorAuth {
 
 impl ConnectorAuth {
     pub fn new(function_keys: &[String], settings: &ConnectorSettings) -> anyhow::Result<Self> {
-        let entra = match settings
+        let entra = settings
             .entra
             .verifier_settings()
             .map_err(anyhow::Error::msg)?
-        {
-            Some(jwt) => Some(EntraTokens {
-                verifier: Arc::new(TokenVerifier::new(&jwt)?),
-            }),
-            None => None,
-        };
+            .map(|jwt| TokenVerifier::new(&jwt))
+            .transpose()?
+            .map(|verifier| EntraTokens {
+                verifier: Arc::new(verifier),
+            });
         Ok(Self {
             keys: ApiKeys::new(function_keys.iter().cloned()),
             basic: (!settings.basic_username.is_empty())
