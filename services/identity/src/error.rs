@@ -3,7 +3,7 @@
 //! constraint meanings; Microsoft Graph failures keep their cause for the log.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use domain::FieldError;
 use microsoft::MsError;
@@ -33,6 +33,39 @@ pub enum ApiError {
     /// The tenant's Graph registration is not configured; 503.
     #[error("the {0} Graph registration is not configured")]
     GraphNotConfigured(Tenant),
+    /// The connector paths' credentials are missing or refused; 401 with `challenge`. `detail` never says
+    /// which check a presented credential failed (the log does).
+    #[error("{detail}")]
+    Unauthenticated {
+        detail: &'static str,
+        challenge: Challenge,
+    },
+    /// Entra's signing keys have not been fetched, so a token can be judged neither good nor bad; 503.
+    #[error("The keys Entra signs its tokens with are not available yet; retry shortly.")]
+    EntraKeysUnavailable,
+}
+
+/// The `WWW-Authenticate` a 401 carries: what the caller may present (RFC 9110 §11.6.1, RFC 6750 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// A function key only: there is no registered scheme to name.
+    None,
+    Basic,
+    /// No token was presented (RFC 6750: no error code then).
+    Bearer,
+    /// A token was presented and refused.
+    BearerInvalidToken,
+}
+
+impl Challenge {
+    fn header(self) -> Option<&'static str> {
+        match self {
+            Self::None => None,
+            Self::Basic => Some("Basic realm=\"identity connectors\""),
+            Self::Bearer => Some("Bearer"),
+            Self::BearerInvalidToken => Some("Bearer error=\"invalid_token\""),
+        }
+    }
 }
 
 impl ApiError {
@@ -66,7 +99,10 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Db(failure) => failure.status(),
-            Self::GraphNotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::GraphNotConfigured(_) | Self::EntraKeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Graph(MsError::Timeout) => StatusCode::GATEWAY_TIMEOUT,
             Self::Graph(MsError::Throttled { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Graph(_) => StatusCode::BAD_GATEWAY,
@@ -90,6 +126,13 @@ impl ResponseError for ApiError {
             other => Problem::new(other.status_code(), other.to_string()),
         };
         let mut response = problem.error_response();
+        if let Self::Unauthenticated { challenge, .. } = self
+            && let Some(value) = challenge.header()
+        {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static(value));
+        }
         if let Self::Graph(MsError::Throttled {
             retry_after: Some(wait),
         }) = self

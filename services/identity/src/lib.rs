@@ -52,8 +52,15 @@ impl ServiceApp for Identity {
 /// Builds the identity service: shared foundation, then its state and routes (the directory and Graph paths
 /// behind the function key, the connector paths behind their own authentication).
 pub async fn build(settings: Settings) -> anyhow::Result<Service> {
-    let foundation =
+    let connector_auth =
+        connectors::auth::ConnectorAuth::new(&settings.auth.function_keys, &settings.connectors)?;
+    let mut foundation =
         Foundation::build(Settings::SERVICE, &settings.common, &db::MIGRATIONS).await?;
+    // Only with Entra validation on: the tenant's keys refreshed in the background, and `/readyz` not ready
+    // while they were never fetched (every `/entra/*` call would be refused).
+    if let Some(verifier) = connector_auth.entra_verifier() {
+        foundation = foundation.with_token_verifier(verifier);
+    }
     let state = web::Data::new(AppState {
         pool: foundation.pool.clone(),
         graphs: graph::Graphs::new(&settings.microsoft, &settings.graph)?,
@@ -61,10 +68,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
     });
     let keys = web::Data::new(ApiKeys::new(settings.auth.function_keys.clone()));
     let key_positions = web::Data::new(context::FunctionKeys::new(&settings.auth.function_keys));
-    let connector_auth = web::Data::new(connectors::auth::ConnectorAuth::new(
-        &settings.auth.function_keys,
-        &settings.connectors,
-    ));
+    let connector_auth = web::Data::new(connector_auth);
     foundation.serve(
         &settings.common,
         SPEC,

@@ -2,9 +2,11 @@
 //! sections flattened in, and the service's own sections with their rules. Every settings type lives here, so
 //! the modules that use one import it from here and nothing imports back.
 
+use security::jwt::{JwtSettings, TokenVerifier};
 use serde::Deserialize;
 use service_kit::{CommonSettings, ServiceSettings};
 use std::fmt;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -79,6 +81,8 @@ pub struct ConnectorSettings {
     pub client_not_allowed_message: String,
     /// Block-page text for an internal failure; `{error_id}` is replaced by the logged error id.
     pub support_message: String,
+    /// Validation of the bearer token Entra sends to the custom authentication extensions (`/entra/*`).
+    pub entra: EntraSettings,
 }
 
 impl fmt::Debug for ConnectorSettings {
@@ -90,6 +94,7 @@ impl fmt::Debug for ConnectorSettings {
             .field("normalise_display_name", &self.normalise_display_name)
             .field("basic_username", &self.basic_username)
             .field("basic_password", &"<redacted>")
+            .field("entra", &self.entra)
             .finish_non_exhaustive()
     }
 }
@@ -118,7 +123,68 @@ impl ConnectorSettings {
         if self.groups_claim == self.permissions_claim {
             return Err("configuration error: connectors.groups_claim and connectors.permissions_claim must differ".to_owned());
         }
+        self.entra.verifier_settings()?;
         Ok(())
+    }
+}
+
+/// `[connectors.entra]`: which tokens Entra's custom authentication extension calls are trusted with. Off (the
+/// function key or Basic, as on `/b2c/*`) while `tenant_id` is empty.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EntraSettings {
+    /// The Entra tenant whose tokens are trusted (a UUID); empty turns validation off.
+    pub tenant_id: String,
+    /// Expected `aud`: the custom extension's app registration (its client id, or its App ID URI for v1 tokens).
+    pub audience: String,
+    /// Expected `iss`, with `{tenant_id}` replaced; discovery is at `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// The tenant's JWKS, when it must not be found through discovery (v1 issuers have no discovery there).
+    pub jwks_uri: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+    /// Fewest seconds between two JWKS fetches (unknown `kid`s ask for one; the bound protects Microsoft).
+    pub jwks_min_refresh_interval_secs: u64,
+}
+
+impl EntraSettings {
+    /// What the bearer-token verifier is built from, or `None` when validation is off; a half-made or unusable
+    /// configuration is an error naming its setting, so it fails at start and not at Entra's first call.
+    pub fn verifier_settings(&self) -> Result<Option<JwtSettings>, String> {
+        let tenant = self.tenant_id.trim();
+        if tenant.is_empty() {
+            return Ok(None);
+        }
+        let fail = |what: String| Err(format!("configuration error: connectors.entra.{what}"));
+        let Ok(tenant) = Uuid::parse_str(tenant) else {
+            return fail("tenant_id must be the tenant's id, a UUID".to_owned());
+        };
+        if self.audience.trim().is_empty() {
+            return fail(
+                "audience must name the custom extension's app registration when tenant_id is set"
+                    .to_owned(),
+            );
+        }
+        let issuer = self
+            .issuer
+            .trim()
+            .replace("{tenant_id}", &tenant.to_string());
+        if issuer.is_empty() {
+            return fail("issuer must not be empty when tenant_id is set".to_owned());
+        }
+        let jwks_uri = self.jwks_uri.trim().to_owned();
+        let settings = JwtSettings {
+            issuer,
+            audience: self.audience.trim().to_owned(),
+            leeway_secs: self.leeway_secs,
+            discovery: jwks_uri.is_empty(),
+            jwks_uri,
+            jwks_min_refresh_interval_secs: self.jwks_min_refresh_interval_secs,
+            ..JwtSettings::default()
+        };
+        TokenVerifier::check(&settings).map_err(|err| {
+            format!("configuration error: connectors.entra (issuer, jwks_uri): {err}")
+        })?;
+        Ok(Some(settings))
     }
 }
 
@@ -199,5 +265,46 @@ impl GraphSettings {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entra(tenant_id: &str, audience: &str) -> EntraSettings {
+        EntraSettings {
+            tenant_id: tenant_id.into(),
+            audience: audience.into(),
+            issuer: "https://{tenant_id}.ciamlogin.com/{tenant_id}/v2.0".into(),
+            jwks_uri: String::new(),
+            leeway_secs: 60,
+            jwks_min_refresh_interval_secs: 30,
+        }
+    }
+
+    #[test]
+    fn entra_validation_is_off_without_a_tenant_and_checked_with_one() {
+        assert!(entra("", "").verifier_settings().unwrap().is_none());
+        let tenant = "30000000-0000-0000-0000-000000000003";
+        let on = entra(tenant, "app").verifier_settings().unwrap().unwrap();
+        assert_eq!(
+            on.issuer,
+            format!("https://{tenant}.ciamlogin.com/{tenant}/v2.0")
+        );
+        assert!(on.discovery, "discovery unless a jwks_uri is given");
+        let mut direct = entra(tenant, "app");
+        direct.jwks_uri = "https://login.microsoftonline.com/x/discovery/v2.0/keys".into();
+        assert!(!direct.verifier_settings().unwrap().unwrap().discovery);
+
+        let err = |e: EntraSettings| e.verifier_settings().unwrap_err();
+        assert!(err(entra("contoso", "app")).contains("connectors.entra.tenant_id"));
+        assert!(err(entra(tenant, " ")).contains("connectors.entra.audience"));
+        let mut clear = entra(tenant, "app");
+        clear.issuer = "http://login.example/{tenant_id}/v2.0".into();
+        assert!(
+            err(clear).contains("https"),
+            "keys are not fetched in clear"
+        );
     }
 }

@@ -55,6 +55,9 @@ impl Capability {
     }
 }
 
+/// The detail of every refused bearer token.
+const TOKEN_REFUSED: &str = "a valid bearer token is required";
+
 /// Longest member, workspace or tenant id accepted from a token (they are stored in audit rows).
 const MAX_CLAIM: usize = 256;
 
@@ -106,15 +109,21 @@ impl Caller {
         let state = req
             .app_data::<web::Data<AppState>>()
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-        let token = service_kit::request::bearer(&req)
-            .map_err(|err| ApiError::Unauthenticated(err.to_string()))?;
-        let claims: Claims = state.verifier.verify(token).await.map_err(|err| {
-            tracing::info!(reason = %err, "bearer token refused");
-            match err {
+        // One answer whatever failed (missing, malformed, signature, key, algorithm, time, issuer, audience):
+        // which check a token failed helps only whoever forges it; the log keeps the reason.
+        let refused = |reason: &dyn std::fmt::Display| {
+            tracing::info!(%reason, "bearer token refused");
+            ApiError::Unauthenticated(TOKEN_REFUSED.to_owned())
+        };
+        let token = service_kit::request::bearer(&req).map_err(|err| refused(&err))?;
+        let claims: Claims = state
+            .verifier
+            .verify(token)
+            .await
+            .map_err(|err| match err {
                 JwtError::KeysUnavailable => ApiError::TokenKeysUnavailable,
-                _ => ApiError::Unauthenticated(format!("the bearer token was refused: {err}")),
-            }
-        })?;
+                _ => refused(&err),
+            })?;
         if claims.sub.trim().is_empty() || claims.workspace_id.trim().is_empty() {
             return Err(ApiError::Unauthenticated(
                 "the bearer token must name the member (sub) and the workspace (workspace_id)"

@@ -16,7 +16,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 use service_kit::api_key::require_api_key;
 
-use crate::connectors::auth::require_connector_auth;
+use crate::connectors::auth::{require_connector_auth, require_entra_auth};
 
 /// Base path of every contract route (the contract's server URL ends in `/api/v1`).
 pub const BASE: &str = "/api/v1";
@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope(&format!("{BASE}/entra"))
-            .wrap(from_fn(require_connector_auth))
+            .wrap(from_fn(require_entra_auth))
             .configure(entra::configure),
     )
     .service(

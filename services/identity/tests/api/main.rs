@@ -7,6 +7,7 @@ mod assignments;
 mod auth_and_ops;
 mod cfsb_client;
 mod connectors;
+mod entra_tokens;
 mod event_attributes;
 mod events;
 mod graph;

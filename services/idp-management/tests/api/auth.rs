@@ -32,6 +32,13 @@ async fn status_of(app: &TestApp, token: &str, code: &str) {
     if status == 401 {
         assert_eq!(www.as_deref(), Some("Bearer"), "{body}");
     }
+    if code == "AUTHENTICATION_FAILED" {
+        // Whatever check failed, the same words: which one helps only a forger.
+        assert_eq!(
+            body["message"], "A valid bearer token is required.",
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,17 +51,32 @@ async fn token_edge_cases() {
         "the baseline token works"
     );
 
-    // No token, not a bearer, garbage.
+    // No token, not a bearer, an empty one, garbage.
     let r = app.request(Method::GET, PATH, None).send().await.unwrap();
     assert_error(r, 401, "AUTHENTICATION_FAILED").await;
-    let r = app
-        .request(Method::GET, PATH, None)
-        .header("authorization", "Basic dTpw")
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 401, "AUTHENTICATION_FAILED").await;
+    for header in ["Basic dTpw", "Bearer "] {
+        let r = app
+            .request(Method::GET, PATH, None)
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap();
+        assert_error(r, 401, "AUTHENTICATION_FAILED").await;
+    }
     status_of(&app, "not-a-jwt", "AUTHENTICATION_FAILED").await;
+
+    // A key id the service does not know (a key removed from the configuration, or never there).
+    let unknown = security::jwt::mint_hs256(
+        "some-other-secret-of-32-bytes-or-more",
+        "retired-kid",
+        &claims("app-a", &["idp:read"]),
+    )
+    .unwrap();
+    status_of(&app, &unknown, "AUTHENTICATION_FAILED").await;
+
+    let mut c = claims("app-a", &["idp:read"]);
+    c.as_object_mut().unwrap().remove("exp");
+    status_of(&app, &sign(&c), "AUTHENTICATION_FAILED").await;
 
     let mut c = claims("app-a", &["idp:read"]);
     c["exp"] = json!(chrono::Utc::now().timestamp() - 60);
@@ -99,6 +121,8 @@ async fn token_edge_cases() {
         b64(&json!({"alg": "none", "kid": HS_KID})),
         b64(&claims("app-a", &["idp:read"]))
     );
+    status_of(&app, &none, "AUTHENTICATION_FAILED").await;
+    let none = test_support::issuer::forged::alg_none(None, &claims("app-a", &["idp:read"]));
     status_of(&app, &none, "AUTHENTICATION_FAILED").await;
 
     // HS/RS confusion: HS256 signed with the RSA public key, under the RSA key's kid.

@@ -250,33 +250,122 @@ async fn dedicated_needs_explicit_type_and_the_dedicated_capability() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_required_and_checked() {
-    let app = TestApp::spawn().await;
-    let path = app.url(&format!("/tenants/{TENANT}/provider-connections"));
-    let none = app
-        .client
-        .post(&path)
-        .json(&platform_body("x"))
-        .send()
+    use test_support::issuer::{RSA_A, RSA_A_PUBLIC, RSA_B, forged, sign_rs256};
+    // An RS256 key beside the HS256 test key, for the key-confusion rows.
+    let app = TestApp::spawn_with(|s| {
+        s.auth.keys.push(security::jwt::JwtKeySettings {
+            kid: "rs".to_owned(),
+            alg: "RS256".to_owned(),
+            secret: None,
+            public_key_pem: Some(RSA_A_PUBLIC.to_owned()),
+        });
+    })
+    .await;
+    let path = format!("/tenants/{TENANT}/provider-connections");
+    let now = chrono::Utc::now().timestamp();
+    let member = json!({"sub": "m", "workspace_id": WORKSPACE, "tenants": [TENANT], "capabilities": ["provider_connections.manage"], "iss": ISSUER, "aud": AUDIENCE, "exp": now + 300});
+    let with = |key: &str, value: Value| {
+        let mut claims = member.clone();
+        claims[key] = value;
+        claims
+    };
+    let hs = |claims: &Value| security::jwt::mint_hs256(JWT_SECRET, "test", claims).unwrap();
+    assert_eq!(
+        app.post(
+            &path,
+            &sign_rs256("rs", RSA_A, &member),
+            &platform_body("rs")
+        )
         .await
-        .unwrap();
-    assert_eq!(none.headers()["www-authenticate"], "Bearer");
-    assert_problem(none, 401).await;
-    let expired = token_with(
-        json!({"sub": "m", "workspace_id": WORKSPACE, "tenants": [TENANT], "capabilities": ["provider_connections.manage"], "exp": chrono::Utc::now().timestamp() - 3600}),
+        .status(),
+        201,
+        "the baseline RS256 token works"
     );
-    let forged = security::jwt::mint_hs256("another-secret-that-is-long-enough-0123", "test", &json!({"sub": "m", "workspace_id": WORKSPACE, "iss": ISSUER, "aud": AUDIENCE, "exp": chrono::Utc::now().timestamp() + 60})).unwrap();
-    let no_workspace = token_with(json!({"sub": "m", "tenants": [TENANT]}));
-    for token in [expired, forged, no_workspace, "garbage".to_owned()] {
-        let response = app
-            .post(
-                &format!("/tenants/{TENANT}/provider-connections"),
-                &token,
-                &platform_body("x"),
-            )
-            .await;
-        assert_problem(response, 401).await;
+
+    let send = |authorization: Option<String>| {
+        let request = app.client.post(app.url(&path)).json(&platform_body("x"));
+        let request = match authorization {
+            Some(value) => request.header("authorization", value),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    let missing = send(None).await;
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    let missing = assert_problem(missing, 401).await;
+    let bearer = |token: String| Some(format!("Bearer {token}"));
+    let mut without_exp = member.clone();
+    without_exp.as_object_mut().unwrap().remove("exp");
+    let rows: Vec<(&str, Option<String>)> = vec![
+        ("empty", Some("Bearer ".to_owned())),
+        ("not a bearer", Some("Basic dTpw".to_owned())),
+        ("malformed", bearer("garbage".to_owned())),
+        ("expired", bearer(hs(&with("exp", json!(now - 3600))))),
+        ("not yet valid", bearer(hs(&with("nbf", json!(now + 3600))))),
+        ("no exp", bearer(hs(&without_exp))),
+        (
+            "wrong audience",
+            bearer(hs(&with("aud", json!("another-service")))),
+        ),
+        (
+            "wrong issuer",
+            bearer(hs(&with("iss", json!("https://evil.test")))),
+        ),
+        (
+            "tampered payload",
+            bearer(forged::with_payload(
+                &hs(&member),
+                &with("sub", json!("mallory")),
+            )),
+        ),
+        (
+            "unknown secret",
+            bearer(
+                security::jwt::mint_hs256(
+                    "another-secret-that-is-long-enough-0123",
+                    "test",
+                    &member,
+                )
+                .unwrap(),
+            ),
+        ),
+        ("wrong RSA key", bearer(sign_rs256("rs", RSA_B, &member))),
+        ("alg none", bearer(forged::alg_none(Some("test"), &member))),
+        (
+            "alg none without kid",
+            bearer(forged::alg_none(None, &member)),
+        ),
+        (
+            "HS256 with the RSA public key",
+            bearer(forged::hs256("rs", RSA_A_PUBLIC.as_bytes(), &member)),
+        ),
+        (
+            "RS256 under the HS256 key's id",
+            bearer(sign_rs256("test", RSA_A, &member)),
+        ),
+        ("unknown kid", bearer(sign_rs256("gone", RSA_A, &member))),
+    ];
+    for (what, authorization) in rows {
+        let response = send(authorization).await;
+        assert_eq!(response.headers()["www-authenticate"], "Bearer", "{what}");
+        let body = assert_problem(response, 401).await;
+        assert_eq!(
+            body, missing,
+            "{what}: the same answer as any refused token"
+        );
     }
-    assert!(audit_rows(&app.pool).await.is_empty());
+    // A verified token without the member or workspace is refused too.
+    let no_workspace = token_with(json!({"sub": "m", "tenants": [TENANT]}));
+    assert_problem(
+        app.post(&path, &no_workspace, &platform_body("x")).await,
+        401,
+    )
+    .await;
+    assert_eq!(
+        audit_rows(&app.pool).await.len(),
+        1,
+        "only the baseline create"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
