@@ -89,6 +89,15 @@ fn assert_contract_error(kind: &Kind, status: u16, content_type: &str, body: &st
     }
 }
 
+/// Sends `request` and asserts it is refused with `status` in the kind's contract format.
+async fn assert_refused(kind: &Kind, request: reqwest::RequestBuilder, status: u16) {
+    let res = request.send().await.unwrap();
+    assert_eq!(res.status(), status, "{}", kind.name);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    let body = res.text().await.unwrap();
+    assert_contract_error(kind, status, &content_type, &body, "INPUT_MALFORMED");
+}
+
 fn from(address: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(address.parse::<IpAddr>().unwrap())
@@ -316,38 +325,26 @@ async fn a_100_mb_body_is_refused_early_and_never_buffered() {
                 "{method} {path} HTTP/1.1\r\nhost: limits\r\n{header}: {value}\r\ncontent-type: application/json\r\n{length}\r\n"
             )
         };
-        // Declared: refused on the head, before the body is read.
-        let (line, written) = send_streaming(
-            &address,
-            head(&format!("content-length: {}\r\n", 100 * MB)),
-            100 * MB,
-            false,
-        )
-        .await;
-        assert!(
-            line.contains(&target.too_large.to_string()),
-            "{name}: {line}"
-        );
-        assert!(
-            written < 100 * MB,
-            "{name}: answered only after the whole body"
-        );
-        // Undeclared (chunked): refused once past the limit.
-        let (line, written) = send_streaming(
-            &address,
-            head("transfer-encoding: chunked\r\n"),
-            100 * MB,
-            true,
-        )
-        .await;
-        assert!(
-            line.contains(&target.too_large.to_string()),
-            "{name}: {line}"
-        );
-        assert!(
-            written < 100 * MB,
-            "{name}: answered only after the whole body"
-        );
+        // Declared: refused on the head, before the body is read. Undeclared (chunked): once past the limit.
+        let declared = format!("content-length: {}\r\n", 100 * MB);
+        for (framing, chunked) in [
+            (declared.as_str(), false),
+            ("transfer-encoding: chunked\r\n", true),
+        ] {
+            let (line, written) = send_streaming(&address, head(framing), 100 * MB, chunked).await;
+            eprintln!(
+                "{name}: {} body: {line:?} after {written} bytes sent",
+                framing.trim()
+            );
+            assert!(
+                line.contains(&target.too_large.to_string()),
+                "{name}: {line}"
+            );
+            assert!(
+                written < 100 * MB,
+                "{name}: answered only after the whole body"
+            );
+        }
         let grown = peak.finish().await.saturating_sub(before);
         eprintln!("{name}: RSS {before} KiB before, peak +{grown} KiB over two 100 MB bodies");
         assert!(
@@ -366,40 +363,13 @@ async fn an_oversize_target_or_header_block_gets_a_clear_4xx() {
         let client = reqwest::Client::new();
         let (header, value) = (target.good.0, target.good.1.as_str());
         let long = format!("{}?filler={}", target.read, "x".repeat(10_000));
-        let res = client
-            .get(process.url(&long))
-            .header(header, value)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
-        assert_eq!(status, 414, "{name}");
-        assert_contract_error(
-            target.kind,
-            414,
-            &content_type,
-            &res.text().await.unwrap(),
-            "INPUT_MALFORMED",
-        );
-
-        let res = client
+        let long = client.get(process.url(&long)).header(header, value);
+        assert_refused(target.kind, long, 414).await;
+        let filled = client
             .get(process.url(target.read))
             .header(header, value)
-            .header("x-filler", "y".repeat(20_000))
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
-        assert_eq!(status, 431, "{name}");
-        assert_contract_error(
-            target.kind,
-            431,
-            &content_type,
-            &res.text().await.unwrap(),
-            "INPUT_MALFORMED",
-        );
+            .header("x-filler", "y".repeat(20_000));
+        assert_refused(target.kind, filled, 431).await;
 
         // Past what the HTTP parser buffers (128 KiB): its own bare 431, and the connection closed.
         let address = process.address.trim_start_matches("http://");
