@@ -10,7 +10,7 @@ SHARED = {
     "http.bind": "`host:port` to listen on (`BIND_ADDR` also sets it); port 0 picks a free port.",
     "http.workers": "HTTP worker threads; 0 = one per core.",
     "http.shutdown_timeout_secs": "Seconds in-flight requests get to finish after SIGTERM before the process stops them.",
-    "http.max_body_bytes": "Largest request body accepted; larger is a 400 in the contract's error format.",
+    "http.max_body_bytes": "Largest request body accepted; larger is 413 in the contract's error format, refused on its `Content-Length` before any of it is read, or once the limit is passed; never buffered beyond it.",
     "http.max_uri_bytes": "Longest request target (path and query) accepted; longer is 414 in the contract's error format.",
     "http.max_header_bytes": "Largest total of header names and values accepted; more is 431 in the contract's error format (past 128 KiB the HTTP parser answers a bare 431 itself).",
     "http.client_request_timeout_ms": "Time a client gets to send its whole request head; a slower one gets 408 and is disconnected, so idle or trickling connections do not pile up.",
