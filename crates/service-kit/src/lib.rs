@@ -7,6 +7,7 @@ pub mod api_key;
 pub mod cli;
 pub mod db;
 pub mod docs;
+pub mod guard;
 pub mod metrics;
 pub mod observe;
 pub mod probes;

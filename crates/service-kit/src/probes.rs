@@ -61,6 +61,21 @@ struct Readiness {
     checks: BTreeMap<&'static str, &'static str>,
 }
 
+/// The operational paths this module mounts (and `/docs`'s), which need no credential and are never refused
+/// for a source's authentication failures.
+pub fn is_operational(path: &str) -> bool {
+    [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.yaml",
+        "/openapi.json",
+    ]
+    .contains(&path)
+        || path == crate::docs::PATH
+        || path.starts_with("/docs/")
+}
+
 /// Mounts `/healthz`, `/readyz`, `/metrics`, `/openapi.yaml`, `/openapi.json` and the `/docs` page at the root.
 ///
 /// Each path is a resource with its method on the route (never `cfg.route(path, ..)`, which puts the method

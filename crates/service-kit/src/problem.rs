@@ -96,12 +96,20 @@ impl ResponseError for Problem {
 /// service's contract format.
 pub type FrameworkErrors = fn(StatusCode) -> HttpResponse;
 
+/// Why a source is refused with 429 (`guard`), in every service's format.
+pub const TOO_MANY_FAILURES: &str = "Too many failed authentications from this source; retry after the number of seconds in Retry-After.";
+
 /// [`FrameworkErrors`] as problem documents.
 pub fn framework_problem(status: StatusCode) -> HttpResponse {
     let detail = match status {
         StatusCode::NOT_FOUND => "No such resource.".to_owned(),
         StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this resource.".to_owned(),
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is too large.".to_owned(),
+        StatusCode::URI_TOO_LONG => "The request target (path and query) is too long.".to_owned(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            "The request headers are too large.".to_owned()
+        }
+        StatusCode::TOO_MANY_REQUESTS => TOO_MANY_FAILURES.to_owned(),
         other => other.canonical_reason().unwrap_or("Error").to_owned(),
     };
     Problem::new(status, detail).error_response()

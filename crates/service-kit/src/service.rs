@@ -103,8 +103,8 @@ impl Foundation {
         )
     }
 
-    /// Starts the HTTP server: uniform problem errors, request observation, the body limit and the open probes
-    /// around `routes`, which mounts the service's own state and paths. Consumes the foundation into the
+    /// Starts the HTTP server: uniform problem errors, request observation, the body, head and
+    /// authentication-failure limits (`guard`), the slow-client bounds and the open probes around `routes`, which mounts the service's own state and paths. Consumes the foundation into the
     /// running [`Service`].
     pub fn serve<F>(
         self,
@@ -126,14 +126,19 @@ impl Foundation {
         let max_body = http.max_body_bytes;
         let listener = self.listener.try_clone()?;
         let framework_errors = self.framework_errors;
+        let guard = crate::guard::Guard::new(http, framework_errors);
         let mut server = HttpServer::new(move || {
+            let guard = guard.clone();
             App::new()
+                .wrap(from_fn(move |req, next| guard.clone().check(req, next)))
                 .wrap(crate::problem::uniform_errors(framework_errors))
                 .wrap(from_fn(crate::observe::observe))
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(|cfg| probes::configure(cfg, probes.clone()))
                 .configure(routes.clone())
         })
+        .client_request_timeout(Duration::from_millis(http.client_request_timeout_ms))
+        .max_connections(http.max_connections)
         .listen(listener)?
         .shutdown_timeout(http.shutdown_timeout_secs);
         if http.workers > 0 {

@@ -9,6 +9,7 @@ use config::{Config, ConfigError, Environment, File, FileFormat};
 use persistence::DbSettings;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use std::net::IpAddr;
 use std::path::Path;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -21,6 +22,27 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Longest request target (path and query) accepted, in bytes; a longer one is 414 in the contract's format.
+    pub max_uri_bytes: usize,
+    /// Largest total of header names and values accepted, in bytes; more is 431 in the contract's format. The
+    /// HTTP parser itself closes a request head past 128 KiB, with a bare 431.
+    pub max_header_bytes: usize,
+    /// Milliseconds a client gets to send its whole request head; a slower one is answered 408 and dropped, so
+    /// idle or trickling connections cannot pile up.
+    pub client_request_timeout_ms: u64,
+    /// Milliseconds a client gets to send its whole body once the head is in; a slower one is answered 408
+    /// (the HTTP server has no such bound of its own, so a trickled body would hold its connection for ever).
+    pub client_body_timeout_ms: u64,
+    /// Open connections per worker; past it the listener stops accepting until one closes.
+    pub max_connections: usize,
+    /// Failed authentications (401s) from one source within the window after which the source is refused
+    /// with 429 for a window, before any credential is checked; 0 turns the limit off.
+    pub auth_failure_limit: u32,
+    /// The window failures are counted over, and how long a source that reached the limit is refused.
+    pub auth_failure_window_secs: u64,
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` is believed about the client's address; empty (the
+    /// default): the peer address is the source, and those headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -70,6 +92,22 @@ impl CommonSettings {
         }
         if self.http.max_body_bytes == 0 {
             return fail("http.max_body_bytes must be at least 1");
+        }
+        if self.http.max_uri_bytes == 0 || self.http.max_header_bytes == 0 {
+            return fail("http.max_uri_bytes and http.max_header_bytes must be at least 1");
+        }
+        if self.http.client_request_timeout_ms == 0 || self.http.client_body_timeout_ms == 0 {
+            return fail(
+                "http.client_request_timeout_ms and http.client_body_timeout_ms must be at least 1",
+            );
+        }
+        if self.http.max_connections == 0 {
+            return fail("http.max_connections must be at least 1");
+        }
+        if self.http.auth_failure_limit > 0 && self.http.auth_failure_window_secs == 0 {
+            return fail(
+                "http.auth_failure_window_secs must be at least 1 while http.auth_failure_limit is on",
+            );
         }
         if !(0.0..=1.0).contains(&self.log.trace_sample_ratio) {
             return fail("log.trace_sample_ratio must be between 0.0 and 1.0");
@@ -163,6 +201,9 @@ fn load_service<T: DeserializeOwned>(
     config.try_deserialize()
 }
 
+/// The shared sections' list-valued settings, comma-separated in the environment like a service's own.
+const COMMON_LIST_KEYS: &[&str] = &["http.trusted_proxies"];
+
 fn build(
     service: &str,
     defaults: &str,
@@ -179,11 +220,9 @@ fn build(
         .prefix_separator("__")
         .separator("__")
         .try_parsing(true);
-    if !list_keys.is_empty() {
-        env = env.list_separator(",");
-        for key in list_keys {
-            env = env.with_list_parse_key(key);
-        }
+    env = env.list_separator(",");
+    for key in COMMON_LIST_KEYS.iter().chain(list_keys) {
+        env = env.with_list_parse_key(key);
     }
     if !sources.environment {
         return builder.build();
@@ -211,6 +250,14 @@ mod tests {
         workers = 0
         shutdown_timeout_secs = 1
         max_body_bytes = 10
+        max_uri_bytes = 10
+        max_header_bytes = 10
+        client_request_timeout_ms = 1
+        client_body_timeout_ms = 1
+        max_connections = 1
+        auth_failure_limit = 0
+        auth_failure_window_secs = 1
+        trusted_proxies = []
         [database]
         url = "postgres://h/db"
         pool_size = 1

@@ -19,6 +19,9 @@ pub fn for_test(
     http.bind = "127.0.0.1:0".to_owned();
     http.workers = 2;
     http.shutdown_timeout_secs = 5;
+    // The suites send bad credentials on purpose, hundreds of times from one address; the tests of the limit
+    // itself turn it back on with a small threshold.
+    http.auth_failure_limit = 0;
     db.url = database.url.clone();
     db.pool_size = 6;
     bus.url = crate::amqp_url();

@@ -283,6 +283,10 @@ pub fn framework_error(status: StatusCode) -> HttpResponse {
             "METHOD_NOT_ALLOWED",
             "This method is not allowed on this resource.",
         ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "TOO_MANY_AUTHENTICATION_FAILURES",
+            service_kit::problem::TOO_MANY_FAILURES,
+        ),
         s if s.is_client_error() => ("INPUT_MALFORMED", "The request is malformed."),
         _ => ("INTERNAL_ERROR", INTERNAL_MESSAGE),
     };

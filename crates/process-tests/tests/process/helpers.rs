@@ -217,6 +217,8 @@ impl Launch {
                 SHUTDOWN_TIMEOUT_SECS.to_string(),
             ),
             ("DATABASE__POOL_SIZE", "4".to_owned()),
+            // Off, as in the in-process suites; the limit's own test turns it on.
+            ("HTTP__AUTH_FAILURE_LIMIT", "0".to_owned()),
             ("BUS__POLL_INTERVAL_MS", "200".to_owned()),
         ] {
             env.push((format!("{}__{key}", kind.prefix), value));
@@ -317,6 +319,15 @@ impl ServiceProcess {
         );
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The process's resident memory now, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.pid()).expect("the process's VmRSS")
+    }
+
     /// Whether the process still runs.
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
@@ -367,6 +378,19 @@ impl Drop for ServiceProcess {
         }
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// A process's resident memory (`VmRSS` of /proc/<pid>/status), in KiB; `None` once it is gone.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Runs the binary to completion with `args` and only `env` (a start-up that must fail fast); returns (code, stdout, stderr).

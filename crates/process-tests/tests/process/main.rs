@@ -6,5 +6,6 @@ mod clients;
 mod docs;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod settings;
 mod surface;

@@ -16,6 +16,7 @@ mod grouptypes;
 mod helpers;
 mod isolation;
 mod permissions;
+mod read_only;
 mod secrets;
 mod statements;
 mod users;

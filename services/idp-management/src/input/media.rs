@@ -7,7 +7,7 @@
 
 use crate::error::{ApiError, Detail};
 use actix_web::HttpRequest;
-use actix_web::http::header::{ACCEPT, CONTENT_TYPE};
+use actix_web::http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut, Payload};
 use futures_util::StreamExt;
 use serde_json::Value;
@@ -122,9 +122,28 @@ pub fn content_type(req: &HttpRequest, accepted: &[Media]) -> Result<Media, ApiE
         .ok_or_else(|| refuse(raw))
 }
 
-/// Reads the body up to `limit` bytes. A longer body is drained (so the client reads the answer rather than a
-/// reset connection, up to a hard cap) and refused.
-pub async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads the body up to `limit` bytes. A body whose `Content-Length` says it is longer is refused before any of
+/// it is read; an undeclared longer one is drained (so the client reads the answer rather than a reset
+/// connection, up to a hard cap) and refused.
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = declared
+        && length > u64::try_from(limit).unwrap_or(u64::MAX)
+    {
+        return Err(ApiError::malformed(
+            "body",
+            Some(format!("{length} bytes")),
+            format!("must be at most {limit} bytes"),
+        ));
+    }
     let mut body = BytesMut::new();
     let mut total = 0usize;
     let hard_cap = limit.saturating_mul(64);

@@ -18,7 +18,7 @@ pub async fn check(
     let (_, _application) = caller_for(&req, &state, WRITE).await?;
     media::content_type(&req, JSON)?;
     media::negotiate(&req, JSON)?;
-    let body = media::read_body(payload, state.max_body).await?;
+    let body = media::read_body(&req, payload, state.max_body).await?;
     let report =
         crate::check::configuration(&state.checker, state.policy, media::object(&body)?).await?;
     Ok(HttpResponse::Ok().json(report))

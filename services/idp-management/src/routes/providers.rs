@@ -41,7 +41,7 @@ pub async fn replace_all(
         None
     };
     let if_match = media::if_match(&req)?;
-    let body = media::read_body(payload, state.max_body).await?;
+    let body = media::read_body(&req, payload, state.max_body).await?;
     let items = media::items(&body, media_in)?;
     let inputs = crate::input::list(items, state.policy)?;
     let stamp = Stamp {
@@ -107,7 +107,7 @@ pub async fn upsert_one(
         None
     };
     let if_match = media::if_match(&req)?;
-    let body = media::read_body(payload, state.max_body).await?;
+    let body = media::read_body(&req, payload, state.max_body).await?;
     let input = crate::input::single(media::object(&body)?, &key, state.policy)?;
     let stamp = Stamp {
         actor: &caller.actor,

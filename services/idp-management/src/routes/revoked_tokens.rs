@@ -15,7 +15,7 @@ pub async fn revoke(
     let caller = auth::authenticate(&req, &state).await?;
     caller.require(ADMIN)?;
     media::content_type(&req, JSON)?;
-    let body = media::read_body(payload, state.max_body).await?;
+    let body = media::read_body(&req, payload, state.max_body).await?;
     let revocation = crate::input::revocation(&media::object(&body)?)?;
     crate::revocation::revoke(&state.pool, &revocation, &caller.actor).await?;
     Ok(HttpResponse::NoContent().finish())

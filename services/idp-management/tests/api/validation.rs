@@ -326,3 +326,34 @@ async fn bodies_that_are_not_what_the_contract_says() {
     let list: Vec<Value> = app.get(LIST, &t).await.json().await.unwrap();
     assert!(list.is_empty(), "nothing half-written");
 }
+
+/// Mass assignment: the fields of `ApplicationIdentityProviderV1` the server owns (not in the `...InV1`
+/// schemas) are refused by name on both PUTs, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_owned_fields_are_refused_on_both_puts() {
+    let app = TestApp::spawn().await;
+    app.register("app-v").await;
+    let t = token("app-v");
+    let one = "/applications/app-v/identity-providers/k1";
+    let server_owned = [
+        ("applicationId", json!("app-other")),
+        ("createdAt", json!("2001-02-03T04:05:06.000Z")),
+        ("createdBy", json!("forger")),
+        ("lastModifiedAt", json!("2001-02-03T04:05:06.000Z")),
+        ("lastModifiedBy", json!("forger")),
+        ("changeId", json!("00000000-0000-0000-0000-000000000000")),
+    ];
+    for (field, value) in server_owned {
+        let item = set(oidc("k1", "PUBLIC"), &[field], value.clone());
+        let r = app.put_json(LIST, &t, &json!([item])).await;
+        let err = assert_error(r, 400, "INPUT_MALFORMED").await;
+        assert_eq!(fields(&err), vec![format!("[0].{field}")], "{err}");
+
+        let single = set(remove(oidc("k1", "PUBLIC"), &["key"]), &[field], value);
+        let r = app.put_json(one, &t, &single).await;
+        let err = assert_error(r, 400, "INPUT_MALFORMED").await;
+        assert_eq!(fields(&err), vec![field.to_owned()], "{err}");
+    }
+    let list: Vec<Value> = app.get(LIST, &t).await.json().await.unwrap();
+    assert!(list.is_empty(), "{list:?}");
+}

@@ -422,3 +422,57 @@ async fn a_broker_outage_neither_fails_nor_slows_a_write_and_events_follow() {
     assert_eq!(received[0].event["data"]["id"], created["id"]);
     assert!(received[0].persistent);
 }
+
+/// Mass assignment: every field of the response the server owns (id, statuses, effective app, credential
+/// source, review flag, tenant) is ignored when a client sends it in a create body, for both connection types.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_owned_fields_in_a_create_body_are_ignored() {
+    let app = TestApp::spawn().await;
+    let forged = [
+        ("id", json!(987_654)),
+        ("consent_status", json!("granted")),
+        ("verification_status", json!("healthy")),
+        ("health_status", json!("Healthy")),
+        (
+            "effective_app_id",
+            json!("99999999-9999-4999-8999-999999999999"),
+        ),
+        ("credential_source", json!("dedicated_imported")),
+        ("migration_review_required", json!(true)),
+        ("tenant", json!(OTHER_TENANT)),
+    ];
+    let bodies = [
+        (platform_body("Forged platform"), PLATFORM_APP),
+        (
+            dedicated_body("Forged dedicated", DEDICATED_SECRET, "dedicated_manual"),
+            DEDICATED_APP,
+        ),
+    ];
+    for (mut body, app_id) in bodies {
+        for (field, value) in &forged {
+            body[*field] = value.clone();
+        }
+        let response = app
+            .post(
+                &format!("/tenants/{TENANT}/provider-connections"),
+                &admin(),
+                &body,
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{body}");
+        let created: Value = response.json().await.unwrap();
+        for (field, value) in &forged {
+            assert_ne!(
+                &created[*field], value,
+                "{field} taken from the body: {created}"
+            );
+        }
+        assert_eq!(created["effective_app_id"], app_id);
+        assert_eq!(created["tenant"], TENANT);
+        assert_eq!(created["consent_status"], "unknown");
+        assert_eq!(
+            app.connection(created["id"].as_i64().unwrap()).await,
+            created
+        );
+    }
+}
