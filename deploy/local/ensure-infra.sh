@@ -3,7 +3,7 @@
 # local start command, the test command, the benchmarks and CI. On a machine with only Rust it brings:
 #   - the build's C toolchain (rustc links with `cc`; ring and aws-lc-sys compile C) and CA certificates (cargo
 #     fetches crates over HTTPS);
-#   - the PostgreSQL client (`psql`: the scripts create and sweep databases with it);
+#   - the PostgreSQL client (`psql`: the scripts create and sweep databases with it) and curl;
 #   - PostgreSQL answering on 127.0.0.1:5432 to user `postgres` without a password, and RabbitMQ on
 #     127.0.0.1:5672 with guest/guest: the machine's own instances started if they are down; else installed from
 #     the distribution's packages; else, when a Docker engine answers, run from deploy/local/infra.compose.yml.
@@ -27,6 +27,7 @@ have_or_install cc "a C compiler and linker for the build" gcc libc6-dev
 [[ -s /etc/ssl/certs/ca-certificates.crt ]] ||
   install_packages "CA certificates (cargo downloads crates over HTTPS)" ca-certificates
 have_or_install psql "the PostgreSQL client (the scripts create and sweep databases with psql)" postgresql-client
+have_or_install curl "curl (up.sh waits on each service's /readyz with it, and prints curl calls to try)" curl
 
 compose() { # the Compose command of a running Docker engine, if there is one
   command -v docker >/dev/null && docker info >/dev/null 2>&1 || return 1

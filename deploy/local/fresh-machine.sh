@@ -3,7 +3,8 @@
 # nothing added but the Rust toolchain and this checkout, in its own network namespace (its own loopback, so its
 # PostgreSQL and RabbitMQ do not meet this machine's; the outside reached through NAT for the package mirror and
 # crates.io). Inside, as root, it runs:
-#   deploy/local/up.sh      until every service reports ready, then stops it with SIGINT as Ctrl-C does
+#   deploy/local/up.sh      through deploy/local/ci-up.sh, CI's check of it: until every service reports ready,
+#                           each printed curl, the docs pages in a browser, then SIGINT as Ctrl-C does
 #   deploy/local/test.sh    to the end; its exit status is this script's
 # and everything those install (the C toolchain, PostgreSQL, RabbitMQ, Node.js...) they install themselves.
 # The record of a run is in docs/DEVELOPING.md ("A fresh machine").
@@ -97,8 +98,8 @@ nft add table ip idsuite_fresh
 nft 'add chain ip idsuite_fresh post { type nat hook postrouting priority 100; }'
 nft add rule ip idsuite_fresh post ip saddr 10.213.7.0/30 oifname "$uplink" masquerade
 
-# Inside: the two commands, as a newcomer types them. up.sh runs until it reports every service ready (the
-# line ci-up.sh waits for), then gets SIGINT; its exit status must be 0.
+# Inside: the two commands, as a newcomer types them; the first as CI runs it (deploy/local/ci-up.sh: up.sh until
+# every service is ready, each printed curl, the docs pages in headless Chromium, then SIGINT and a clean stop).
 inner=$(cat <<'INNER'
 set -euo pipefail
 . "$HOME/.profile"
@@ -107,30 +108,23 @@ echo "== the machine: $(. /etc/os-release; echo "$PRETTY_NAME"), $(rustc --versi
 for c in cc psql pg_ctlcluster rabbitmq-server node npm; do
   printf '   %-16s %s\n' "$c" "$(command -v "$c" || echo 'not installed')"
 done
-echo "== deploy/local/up.sh (IDENTITY_SUITE_PROFILE=$FRESH_PROFILE)"
+echo "== deploy/local/up.sh, as CI runs it (deploy/local/ci-up.sh, IDENTITY_SUITE_PROFILE=$FRESH_PROFILE)"
 t0=$(date +%s)
-IDENTITY_SUITE_PROFILE="$FRESH_PROFILE" deploy/local/up.sh >/tmp/up.out 2>/tmp/up.err &
-up=$!
-for _ in $(seq 1 3600); do
-  grep -q '^Press Ctrl-C to stop.' /tmp/up.out 2>/dev/null && break
-  kill -0 "$up" 2>/dev/null || break
-  sleep 1
-done
-if ! grep -q '^Press Ctrl-C to stop.' /tmp/up.out; then
-  echo "up.sh did not become ready"; tail -n 40 /tmp/up.err; tail -n 20 /tmp/up.out; exit 1
-fi
-echo "   ready after $(($(date +%s) - t0)) s"
-grep -E '^[a-z-]+ ready on http' /tmp/up.out | sed -E 's/  API docs.*//; s/^/   /'
-kill -INT "$up"
-wait "$up" && echo "   stopped cleanly (exit 0)" || { echo "up.sh exited $? after SIGINT"; exit 1; }
-grep '^installing' /tmp/up.err | sed 's/^/   /' || true
+set +e
+IDENTITY_SUITE_PROFILE="$FRESH_PROFILE" deploy/local/ci-up.sh >/tmp/up.out 2>&1
+rc=$?
+set -e
+grep -E '^(installing|node.sh|ensure-infra|ci-up|docs-browser)|^[a-z-]+ ready on|stopped cleanly' /tmp/up.out |
+  sed -E 's/  API docs.*//; s/^/   /'
+echo "   ci-up.sh exit $rc after $(($(date +%s) - t0)) s"
+[[ $rc -eq 0 ]] || { tail -n 60 /tmp/up.out; exit 1; }
 echo "== deploy/local/test.sh"
 t0=$(date +%s)
 set +e
 deploy/local/test.sh >/tmp/test.out 2>&1
 rc=$?
 set -e
-grep -E '^installing|^node.sh|^test result:' /tmp/test.out | sed 's/^/   /'
+grep -E '^installing|^node.sh' /tmp/test.out | sed 's/^/   /' || true
 grep -E '^test result:' /tmp/test.out | awk '{p+=$4; f+=$6; i+=$8} END {printf "   %d test binaries: %d passed, %d failed, %d ignored\n", NR, p, f, i}'
 echo "   test.sh exit $rc after $(($(date +%s) - t0)) s"
 [[ $rc -eq 0 ]] || tail -n 60 /tmp/test.out
@@ -150,7 +144,6 @@ ip netns exec "$ns" unshare --mount --uts --pid --fork --kill-child bash -c '
   mount -t proc proc "$root/proc"
   mount -t sysfs sys "$root/sys"
   mount --rbind /dev "$root/dev"
-  mount -t tmpfs tmpfs "$root/tmp"
   mount -t tmpfs tmpfs "$root/run"
   exec timeout "$2" chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 FRESH_PROFILE="$3" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "$4"

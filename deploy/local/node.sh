@@ -43,4 +43,17 @@ if [[ ! -x "$dir/bin/node" ]] || ! recent_enough "$dir/bin/node"; then
   mkdir -p "$tools"
   mv "$work/x/package" "$dir"
 fi
-echo "$dir/bin"
+# Node.js's own builds trust only the certificate authorities compiled into them, where the distribution's trusts
+# the system's; a network that inspects TLS with a CA of its own (installed in the system's store) would then
+# refuse npm's downloads. The directory printed holds a `node` that adds the system's store.
+shim="$dir/with-system-cas"
+if [[ ! -x "$shim/node" ]]; then
+  mkdir -p "$shim"
+  cat >"$shim/node" <<SHIM
+#!/bin/sh
+[ -z "\$NODE_EXTRA_CA_CERTS" ] && [ -s /etc/ssl/certs/ca-certificates.crt ] && export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+exec "$dir/bin/node" "\$@"
+SHIM
+  chmod +x "$shim/node"
+fi
+echo "$shim"
