@@ -46,3 +46,33 @@ def filter_case(ctx, case):
     if meta is None or meta.generation.mode != "positive":
         return True
     return all(component.mode != "negative" for component in meta.components.values())
+
+
+LIST_PUT = "/idp/v1/applications/{application-expression}/identity-providers"
+
+
+@schemathesis.hook
+def map_case(ctx, case):
+    """Gives each provider of a positive list PUT its own key: a list naming a key twice is 400 (x-decisions), and
+    no JSON Schema keyword says "unique by a property", so the schema cannot rule it out. Only a repeated key is
+    renamed (within the key pattern); negative cases, and every other operation, are left as generated."""
+    meta = case.meta
+    if (
+        case.operation.method.upper() != "PUT"
+        or case.operation.path != LIST_PUT
+        or meta is None
+        or meta.generation.mode != "positive"
+        or not isinstance(case.body, list)
+    ):
+        return case
+    seen = set()
+    for i, item in enumerate(case.body):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            continue
+        key, n = item["key"], 0
+        while key in seen:
+            n += 1
+            key = f"{item['key'][:56]}-{i}-{n}"
+        item["key"] = key
+        seen.add(key)
+    return case

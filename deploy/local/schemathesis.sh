@@ -4,8 +4,9 @@
 # Starts the whole system with deploy/local/up.sh (fresh databases of this run, fresh demo keys; ports moved by
 # IDENTITY_SUITE_PORT_OFFSET so it runs beside a system on the default ports), seeds a few resources through the
 # API, then runs `st run` per service with valid credentials: every check, positive and negative data, every phase
-# (examples, coverage, fuzzing, stateful, the last following the specs' OpenAPI links). Exits non-zero on any
-# failure. Stops the system with SIGINT and drops its databases whatever happens.
+# (examples, coverage, fuzzing, stateful, the last following the specs' OpenAPI links). What the tool cannot read
+# from a spec (NDJSON, a filter for its mislabeled cases) is in deploy/local/schemathesis-hooks.py. Exits non-zero
+# on any failure or error. Stops the system with SIGINT and drops its databases whatever happens.
 #
 #   deploy/local/schemathesis.sh                 # the CI run: bounded example budget (ST_MAX_EXAMPLES, default 12)
 #   FULL=1 deploy/local/schemathesis.sh          # the documented longer run: 300 examples per operation
