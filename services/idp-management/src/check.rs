@@ -217,9 +217,10 @@ pub async fn run(client: &reqwest::Client, policy: UrlPolicy, input: &ProviderIn
     Report::of(checks)
 }
 
-/// Checks a configuration body (`ApplicationIdentityProviderInWithoutKeyV1`, a JSON object). Schema violations
-/// are the error a PUT would answer; a configuration that cannot work is a report of failed checks, as is one
-/// whose issuer does not answer as it must.
+/// Checks a configuration body (`ApplicationIdentityProviderInWithoutKeyV1`, a JSON object). A body the PUT
+/// would refuse, the configuration rules included, is refused with the PUT's error (the rules are part of the
+/// schema, `IdpTypeRulesV1`); a configuration passing them is a report of the checks, failed ones included (an
+/// issuer that does not answer as it must).
 pub async fn configuration(
     client: &reqwest::Client,
     policy: UrlPolicy,
@@ -228,18 +229,6 @@ pub async fn configuration(
     // The body has no key and the check stores nothing: any valid key will do.
     let key =
         ProviderKey::parse("check").ok_or_else(|| ApiError::bug("the check's key is invalid"))?;
-    match crate::input::single(body, &key, policy) {
-        Ok(input) => Ok(run(client, policy, &input).await),
-        Err(ApiError::ConfigMalformed(details)) => Ok(Report::of(
-            details
-                .into_iter()
-                .map(|d| Check {
-                    name: "configuration",
-                    ok: false,
-                    message: format!("{}: {}", d.field, d.message),
-                })
-                .collect(),
-        )),
-        Err(other) => Err(other),
-    }
+    let input = crate::input::single(body, &key, policy)?;
+    Ok(run(client, policy, &input).await)
 }

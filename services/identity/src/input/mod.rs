@@ -52,8 +52,8 @@ fn strip_position(err: &serde_json::Error) -> String {
 
 /// A field that may be absent but not `null`: the contract types every field of these bodies without `null`
 /// (`nullable` nowhere), so an explicit `null` is a wrong type, named like any other (`#[serde(default,
-/// deserialize_with = "present")]`). Not applied to the optional texts (`localid`, the person's names and
-/// country): the one known client (CFSBPermissionsApp) sends `"localid": null`, so null stays "none" there.
+/// deserialize_with = "present")]`). Not applied to a group's `localid`: the one known client
+/// (CFSBPermissionsApp) sends `"localid": null`, so null stays "none" there (and only there).
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -192,8 +192,11 @@ struct UserPutWire {
     oid: Option<Uuid>,
     #[serde(default, deserialize_with = "present")]
     email: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     firstname: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     lastname: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     country: Option<String>,
 }
 

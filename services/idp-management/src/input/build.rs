@@ -46,23 +46,6 @@ fn string(map: &Map<String, Value>, name: &str) -> Option<String> {
     map.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn non_null(map: &Map<String, Value>, name: &str) -> Option<Value> {
-    map.get(name).filter(|v| !v.is_null()).cloned()
-}
-
-/// Strips nulls from an object (an explicit null is the same as an omitted optional field).
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, without_nulls(v)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// A typed required field of an object already known to be valid (a miss is a bug of the tables).
 fn typed<T>(
     map: &Map<String, Value>,
@@ -81,8 +64,8 @@ pub fn build(
     key: Option<&ProviderKey>,
 ) -> Result<ProviderInput, ApiError> {
     let mut client_secret = SecretChange::Keep;
-    let oauth2_config = non_null(&map, "oauth2Config").map(|block| {
-        let mut block = without_nulls(block);
+    // The walk refused every explicit null, so what is present is a value.
+    let oauth2_config = map.remove("oauth2Config").map(|mut block| {
         if let Some(Value::String(secret)) =
             block.as_object_mut().and_then(|o| o.remove("clientSecret"))
         {
@@ -107,10 +90,9 @@ pub fn build(
         status: typed(&map, "status", Status::parse)?,
         visibility: typed(&map, "visibility", Visibility::parse)?,
         oauth2_config,
-        oidc_config: non_null(&map, "oidcConfig").map(without_nulls),
+        oidc_config: map.remove("oidcConfig"),
         additional_config_entries: map
             .remove("additionalConfigEntries")
-            .filter(|v| !v.is_null())
             .unwrap_or(Value::Array(Vec::new())),
         client_secret,
     })

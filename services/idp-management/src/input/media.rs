@@ -247,21 +247,40 @@ pub fn if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     if text == "*" {
         return Ok(Some(None));
     }
+    entity_tags(text)
+        .map(|tags| Some(Some(tags)))
+        .ok_or_else(bad)
+}
+
+/// The change ids of RFC 9110's `#entity-tag` (tags separated by a comma and optional whitespace, each
+/// `[W/]"<visible ASCII but the double quote>"`), `None` when `text` is not one. A comma inside a tag is part of
+/// it. A weak tag, or a tag that is no change id, is -1: it never matches under If-Match's strong comparison.
+fn entity_tags(text: &str) -> Option<Vec<i64>> {
     let mut tags = Vec::new();
-    for tag in text.split(',') {
-        let tag = tag.trim();
-        if tag.starts_with("W/") {
-            // A weak tag never matches under the strong comparison If-Match uses.
-            tags.push(-1);
-            continue;
+    let mut rest = text;
+    loop {
+        let (weak, tag) = match rest.strip_prefix("W/") {
+            Some(tag) => (true, tag),
+            None => (false, rest),
+        };
+        let (opaque, after) = tag.strip_prefix('"')?.split_once('"')?;
+        if !opaque
+            .bytes()
+            .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+        {
+            return None;
         }
-        let inner = tag
-            .strip_prefix('"')
-            .and_then(|t| t.strip_suffix('"'))
-            .ok_or_else(bad)?;
-        tags.push(inner.parse::<i64>().unwrap_or(-1));
+        tags.push(if weak {
+            -1
+        } else {
+            opaque.parse().unwrap_or(-1)
+        });
+        let after = after.trim_start_matches([' ', '\t']);
+        if after.is_empty() {
+            return Some(tags);
+        }
+        rest = after.strip_prefix(',')?.trim_start_matches([' ', '\t']);
     }
-    Ok(Some(Some(tags)))
 }
 
 #[cfg(test)]
@@ -328,6 +347,14 @@ mod tests {
             Some(Some(vec![-1, 8]))
         );
         assert!(if_match(&req("7")).is_err());
+        // A comma inside a tag belongs to it (found by schemathesis: the list was split on every comma).
+        assert_eq!(
+            if_match(&req("W/\"a,b\" ,\t\"9\",\"x,\"")).unwrap(),
+            Some(Some(vec![-1, 9, -1]))
+        );
+        for bad in ["\"7\",", "\"7\" \"8\"", "W/7", "\"7", "\"a\"b\"", ", \"7\""] {
+            assert!(if_match(&req(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
             if_match(&TestRequest::default().to_http_request()).unwrap(),
             None

@@ -22,12 +22,18 @@ pub fn revocation(value: &Value) -> Result<Revocation, ApiError> {
         details.push(Detail::new(name.clone(), None, "is not a known field"));
     }
     let jti = match map.get("jti") {
-        Some(Value::String(s)) if (1..=MAX_JTI).contains(&s.chars().count()) => Some(s.clone()),
+        Some(Value::String(s))
+            if (1..=MAX_JTI).contains(&s.chars().count()) && !s.contains('\0') =>
+        {
+            Some(s.clone())
+        }
         Some(other) => {
             details.push(Detail::new(
                 "jti",
                 None,
-                format!("must be a string of 1 to {MAX_JTI} characters, got {other}"),
+                format!(
+                    "must be a string of 1 to {MAX_JTI} characters without U+0000, got {other}"
+                ),
             ));
             None
         }
@@ -37,7 +43,7 @@ pub fn revocation(value: &Value) -> Result<Revocation, ApiError> {
         }
     };
     let expires_at = match map.get("expiresAt") {
-        None | Some(Value::Null) => None,
+        None => None,
         Some(Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {

@@ -66,7 +66,8 @@ pub const fn req(name: &'static str, kind: Kind) -> Field {
     }
 }
 
-/// An optional field (an explicit `null` is the same as an omitted one).
+/// An optional field: it may be left out, but an explicit `null` is a wrong type (the contract declares no
+/// field `nullable`).
 pub const fn opt(name: &'static str, kind: Kind) -> Field {
     Field {
         name,
@@ -128,7 +129,7 @@ pub fn check_object(value: &Value, fields: &[Field], path: &str, out: &mut Vec<D
     for field in fields {
         let at = join(path, field.name);
         match map.get(field.name) {
-            None | Some(Value::Null) => {
+            None => {
                 if field.required {
                     out.push(Detail::new(at, None, "is required"));
                 }
@@ -175,6 +176,14 @@ fn check_str(value: &Value, rule: &Str, at: &str, out: &mut Vec<Detail>) {
         ));
         return;
     };
+    // PostgreSQL's text and jsonb cannot hold U+0000, and no identity-provider setting needs it.
+    if s.contains('\0') {
+        out.push(Detail::new(
+            at,
+            shown(value),
+            "must not contain the character U+0000",
+        ));
+    }
     let len = s.chars().count();
     if len < rule.min {
         out.push(Detail::new(

@@ -276,6 +276,26 @@ async fn application_and_permission_rules() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_refuses_null_and_nul_as_its_schema_does() {
+    // Found by schemathesis: `expiresAt: null` was taken as absent and a jti with U+0000 was a 500.
+    let app = TestApp::spawn().await;
+    for (body, field) in [
+        (json!({"jti": "j-1", "expiresAt": null}), "expiresAt"),
+        (json!({"jti": "j\u{0}1"}), "jti"),
+        (json!({"jti": null}), "jti"),
+    ] {
+        let r = app
+            .request(Method::POST, "/admin/revoked-tokens", Some(&admin()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let error = assert_error(r, 400, "INPUT_MALFORMED").await;
+        assert_eq!(error["details"][0]["field"], field, "{body}: {error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_expired_revocations_are_purged() {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;

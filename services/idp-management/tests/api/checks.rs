@@ -168,18 +168,20 @@ async fn oauth2_and_policy_checks() {
         "no secret echoed: {report}"
     );
 
-    // Plain http (not allowed for loopback by default either): a failed report, not an error.
+    // Plain http (not allowed for loopback by default either) breaks a rule of the schema (IdpTypeRulesV1's
+    // https URLs): the PUT's 400, not a report (found by schemathesis: a 200 for schema-invalid input).
     let mut insecure = without_key(oauth2("k", "PUBLIC", "s"));
     insecure["oauth2Config"]["tokenUrl"] = json!("http://oauth.example.com/token");
-    let (status, report) = check(&app, &insecure).await;
-    assert_eq!(status, 200);
-    assert_eq!(report["ok"], false);
-    assert!(
-        report.to_string().contains("oauth2Config.tokenUrl"),
-        "{report}"
+    let (status, body) = check(&app, &insecure).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "AUTHENTICATION_IDP_CONFIG_MALFORMED");
+    assert_eq!(
+        body["details"][0]["field"], "oauth2Config.tokenUrl",
+        "{body}"
     );
-    let (_, report) = check(&app, &oidc_config("http://127.0.0.1:9")).await;
-    assert_eq!(report["ok"], false, "{report}");
+    let (status, body) = check(&app, &oidc_config("http://127.0.0.1:9")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "AUTHENTICATION_IDP_CONFIG_MALFORMED");
 
     // Schema violations stay 400; the usual authorization applies.
     let (status, body) = check(&app, &json!({"type": "OIDC"})).await;

@@ -275,6 +275,9 @@ async fn conflict_on_stale_if_match() {
     )
     .await;
     assert_eq!(put("\"1\", \"3\"").await.unwrap().status(), 204);
+    // A comma inside a tag is part of the tag, as RFC 9110 has it (found by schemathesis: the list was split
+    // on every comma, and a valid If-Match was a 400).
+    assert_eq!(put("W/\"a,b\" ,\t\"4\"").await.unwrap().status(), 204);
     assert_eq!(put("*").await.unwrap().status(), 204);
     let r = app
         .request(

@@ -106,6 +106,27 @@ async fn each_violation_names_its_field() {
             "[0].oidcConfig.extra",
         ),
         (set(o(), &["unknown"], json!(1)), "[0].unknown"),
+        // An explicit null is a wrong type, for optional fields too: no field of the contract is nullable
+        // (found by schemathesis).
+        (set(o(), &["name"], Value::Null), "[0].name"),
+        (set(o(), &["oauth2Config"], Value::Null), "[0].oauth2Config"),
+        (
+            set(o(), &["oidcConfig", "usernameMapping"], Value::Null),
+            "[0].oidcConfig.usernameMapping",
+        ),
+        // U+0000 is refused, not a 500 from PostgreSQL (found by schemathesis).
+        (
+            set(o(), &["description"], json!("a\u{0}b")),
+            "[0].description",
+        ),
+        (
+            set(
+                o(),
+                &["additionalConfigEntries"],
+                json!([{"type": "t", "value": "\u{0}"}]),
+            ),
+            "[0].additionalConfigEntries[0].value",
+        ),
         (
             set(o(), &["additionalConfigEntries"], entries(21)),
             "[0].additionalConfigEntries",
@@ -191,7 +212,7 @@ async fn edges_just_inside_pass() {
     item["additionalConfigEntries"] = entries(20);
     item["subjectPoolKey"] = json!("a-b_c.D9");
     let minimal = json!({"key": "m", "subjectPoolKey": "p", "type": "OIDC", "status": "DISABLED", "visibility": "HIDDEN",
-                         "oidcConfig": {"issuer": "https://i.example", "audience": "a"}, "name": null});
+                         "oidcConfig": {"issuer": "https://i.example", "audience": "a"}});
     let r = app
         .request(Method::PUT, &format!("{LIST}?returnUpdated=true"), Some(&t))
         .json(&json!([item, minimal]))
