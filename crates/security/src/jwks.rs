@@ -435,8 +435,9 @@ impl JwksSource {
 }
 
 /// The usable keys of a JWK Set document (see the module doc for which); a key this service cannot or must
-/// not use is skipped and logged, so one odd key does not cost the issuer's others.
-fn parse_jwks(body: &[u8]) -> Result<BTreeMap<String, Arc<VerifyKey>>, String> {
+/// not use is skipped and logged, so one odd key does not cost the issuer's others. Public only so the fuzz
+/// target `jwks` (`fuzz/`) runs the parser the fetch runs; nothing else outside this module calls it.
+pub fn parse_jwks(body: &[u8]) -> Result<BTreeMap<String, Arc<VerifyKey>>, String> {
     #[derive(Deserialize)]
     struct RawSet {
         keys: Vec<serde_json::Value>,
