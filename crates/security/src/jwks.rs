@@ -435,16 +435,22 @@ impl JwksSource {
 }
 
 /// The usable keys of a JWK Set document (see the module doc for which); a key this service cannot or must
-/// not use is skipped and logged, so one odd key does not cost the issuer's others.
-fn parse_jwks(body: &[u8]) -> Result<BTreeMap<String, Arc<VerifyKey>>, String> {
-    #[derive(Deserialize)]
-    struct RawSet {
-        keys: Vec<serde_json::Value>,
-    }
-    let set: RawSet = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+/// not use is skipped and logged, so one odd key does not cost the issuer's others. Public only so the fuzz
+/// target `jwks` (`fuzz/`) runs the parser the fetch runs; nothing else outside this module calls it.
+pub fn parse_jwks(body: &[u8]) -> Result<BTreeMap<String, Arc<VerifyKey>>, String> {
+    // Read as a value, not into a struct: serde reads a struct from an array too, so `[[{..jwk..}]]` passed
+    // for a JWK Set, which RFC 7517 §5 defines as an object with a `keys` array (found by the `jwks` fuzz target).
+    let serde_json::Value::Object(mut set) =
+        serde_json::from_slice(body).map_err(|e: serde_json::Error| e.to_string())?
+    else {
+        return Err("a JWK Set must be a JSON object".to_owned());
+    };
+    let Some(serde_json::Value::Array(entries)) = set.remove("keys") else {
+        return Err("a JWK Set must have a `keys` array".to_owned());
+    };
     let mut keys = BTreeMap::new();
     let mut twice = BTreeSet::new();
-    for raw in set.keys {
+    for raw in entries {
         let kid = raw.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
         match usable(raw) {
             Ok((kid, key)) => {
@@ -602,6 +608,23 @@ mod tests {
         let keys = parse_jwks(&serde_json::to_vec(&set).unwrap()).unwrap();
         assert_eq!(keys.keys().collect::<Vec<_>>(), ["b"]);
         assert!(parse_jwks(b"{\"nope\": 1}").is_err());
+    }
+
+    #[test]
+    fn a_set_is_an_object_with_a_keys_array() {
+        // Regression (fuzz/regressions/jwks): serde read the set's struct from an array, so this passed.
+        let array = json!([[{"kty": "RSA", "kid": "a", "n": N, "e": "AQAB"}]]);
+        assert!(parse_jwks(&serde_json::to_vec(&array).unwrap()).is_err());
+        assert!(parse_jwks(b"[[]]").is_err());
+        assert!(parse_jwks(b"{\"keys\": {}}").is_err());
+        let set = json!({"keys": [{"kty": "RSA", "kid": "a", "n": N, "e": "AQAB"}]});
+        assert_eq!(
+            parse_jwks(&serde_json::to_vec(&set).unwrap())
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["a"]
+        );
     }
 
     fn config() -> JwksConfig {

@@ -230,10 +230,18 @@ pub enum JwtError {
     KeysUnavailable,
 }
 
-/// A verification key and the one algorithm it verifies.
-pub(crate) struct VerifyKey {
+/// A verification key and the one algorithm it verifies. Public (its fields are not) because
+/// [`crate::jwks::parse_jwks`] is, for the fuzz targets (`fuzz/`).
+pub struct VerifyKey {
     pub(crate) alg: Algorithm,
     pub(crate) key: DecodingKey,
+}
+
+impl VerifyKey {
+    /// The one algorithm a token verified with this key may name.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
 }
 
 /// The claim checks every token gets, whichever key verified it.

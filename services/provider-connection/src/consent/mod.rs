@@ -11,4 +11,4 @@ mod state;
 
 pub use callback::callback;
 pub use link::{GRAPH_DEFAULT_SCOPE, consent_url, link};
-pub use state::StateSigner;
+pub use state::{StateClaims, StateSigner};

@@ -11,8 +11,10 @@ const STATE_ISSUER: &str = "provider-connection";
 const STATE_AUDIENCE: &str = "provider-connection/admin-consent";
 const STATE_KID: &str = "consent-state";
 
-#[derive(Serialize, Deserialize)]
-pub(super) struct StateClaims {
+/// Public (with [`StateSigner::sign`] and [`StateSigner::check`]) only so the fuzz target `consent_state`
+/// (`fuzz/`) signs and checks states the way the link and the callback do.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StateClaims {
     iss: String,
     aud: String,
     pub exp: i64,
@@ -69,14 +71,14 @@ impl StateSigner {
         self.ttl
     }
 
-    pub(super) fn sign(&self, claims: &StateClaims) -> Result<String, ApiError> {
+    pub fn sign(&self, claims: &StateClaims) -> Result<String, ApiError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(STATE_KID.to_owned());
         jsonwebtoken::encode(&header, claims, &self.key)
             .map_err(|err| ApiError::internal("signing a consent state failed", err))
     }
 
-    pub(super) fn check(&self, state: &str) -> Result<StateClaims, JwtError> {
+    pub fn check(&self, state: &str) -> Result<StateClaims, JwtError> {
         self.verifier.verify(state)
     }
 }
