@@ -168,8 +168,9 @@ impl MediaRange {
     }
 }
 
-/// An RFC 9110 weight (`0`, `0.5`, `1.000`; at most three decimals, at most 1) in thousandths.
-fn parse_qvalue(raw: &str) -> Option<u16> {
+/// An RFC 9110 weight (`0`, `0.5`, `1.000`; at most three decimals, at most 1) in thousandths; `None` for
+/// anything else (`NaN`, `inf`, `2`, `-1`, `0.0001`), which makes the range it weighs malformed.
+pub fn parse_qvalue(raw: &str) -> Option<u16> {
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
     if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -69,19 +69,26 @@ pub fn negotiate(req: &HttpRequest, offered: &[Media]) -> Result<Media, ApiError
     if header.trim().is_empty() {
         return Ok(preferred);
     }
-    let mut best: Option<(f32, usize, Media)> = None;
+    let mut best: Option<(u16, usize, Media)> = None;
     for range in header.split(',') {
         let mut parts = range.split(';');
         let mime = parts.next().unwrap_or("").trim();
-        let q = parts
+        // RFC 9110 weights only (in thousandths); a range whose weight is not one (`q=NaN`, `q=2`) is malformed
+        // and ignored, as service-kit's negotiation does, rather than read as `q=1` (found by the fuzz target).
+        let q = match parts
             .filter_map(|p| {
                 p.trim()
                     .strip_prefix("q=")
                     .or_else(|| p.trim().strip_prefix("Q="))
             })
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q <= 0.0 {
+            .map(|q| service_kit::request::parse_qvalue(q.trim()))
+            .next()
+        {
+            None => 1000,
+            Some(Some(q)) => q,
+            Some(None) => continue,
+        };
+        if q == 0 {
             continue;
         }
         for (rank, media) in offered.iter().enumerate() {
@@ -318,6 +325,29 @@ mod tests {
             accept("text/html", BOTH),
             Err(ApiError::NotAcceptable(_))
         ));
+    }
+
+    /// A weight that is not an RFC 9110 qvalue makes its range malformed (ignored), never `q=1`: before,
+    /// `q=NaN` and `q=2` parsed as floats and `application/x-ndjson;q=NaN, application/json` picked NDJSON.
+    #[test]
+    fn a_range_with_an_invalid_weight_is_ignored() {
+        for weight in ["NaN", "inf", "2", "-1", "0.0001", "1.5", ""] {
+            let header = format!("application/x-ndjson;q={weight}, application/json");
+            assert_eq!(accept(&header, BOTH).unwrap(), Media::Json, "{header}");
+            let only = format!("application/x-ndjson;q={weight}");
+            assert!(
+                matches!(accept(&only, BOTH), Err(ApiError::NotAcceptable(_))),
+                "{only}"
+            );
+        }
+        assert_eq!(
+            accept(
+                "application/json;q=0.999, application/x-ndjson;q=1.000",
+                BOTH
+            )
+            .unwrap(),
+            Media::Ndjson
+        );
     }
 
     #[test]
