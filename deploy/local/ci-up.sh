@@ -104,4 +104,6 @@ for name in "${services[@]}"; do
 done
 drop_databases
 rm -rf "$out" "$IDENTITY_SUITE_RUN_DIR"
+# What up.sh had to install or start on this machine (deploy/local/ensure-infra.sh), so a run's log shows it.
+grep -E '^(installing|ensure-infra): ' "$out" | sed 's/^/ci-up: up.sh: /' || true
 echo "ci-up: ${#services[@]} services ready, $calls authenticated calls answered 2xx, clean stop"
