@@ -103,7 +103,7 @@ for name in "${services[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port still open after stop"; fi
 done
 drop_databases
-rm -rf "$out" "$IDENTITY_SUITE_RUN_DIR"
 # What up.sh had to install or start on this machine (deploy/local/ensure-infra.sh), so a run's log shows it.
-grep -E '^(installing|ensure-infra): ' "$out" | sed 's/^/ci-up: up.sh: /' || true
+grep -E '^(installing |ensure-infra: )' "$out" | sed 's/^/ci-up: up.sh: /' || true
+rm -rf "$out" "$IDENTITY_SUITE_RUN_DIR"
 echo "ci-up: ${#services[@]} services ready, $calls authenticated calls answered 2xx, clean stop"
