@@ -136,13 +136,19 @@ fn wake_signal() -> &'static WakeSignal {
 /// transaction that appends events: `outbox::wake_after_commit(conn.transaction(..).await)`.
 pub fn wake_after_commit<T, E>(outcome: Result<T, E>) -> Result<T, E> {
     if outcome.is_ok() {
-        let signal = wake_signal();
-        signal
-            .generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        signal.waiting.notify_waiters();
+        wake();
     }
     outcome
+}
+
+/// Wakes this process's relay: for a transaction that appends events only sometimes (a sweep that found
+/// nothing to change wrote none, and waking for it would make an idle relay poll as if events flowed).
+pub fn wake() {
+    let signal = wake_signal();
+    signal
+        .generation
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    signal.waiting.notify_waiters();
 }
 
 /// The current commit generation: read it before looking for pending rows, then wait with [`woken_since`].
