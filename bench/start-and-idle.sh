@@ -37,8 +37,10 @@ set +m
 for _ in $(seq 1 1800); do grep -q '^Press Ctrl-C to stop.' "$log" && break; kill -0 "$up" || { cat "$log"; exit 1; }; sleep 0.5; done
 kill -INT "$up"; wait "$up" || true
 
-start() { # name: starts the binary in the background, sets $pid
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+start() { # name: starts the binary in the background, sets $pid (its port must be free: no stray service answers)
   local prefix
+  port_free "${ports[$1]}" || { echo "port ${ports[$1]} is taken; stop what listens there" >&2; exit 1; }
   prefix="$(tr 'a-z-' 'A-Z_' <<<"$1")"
   env BIND_ADDR="127.0.0.1:${ports[$1]}" "${prefix}__LOG__LEVEL=warn" "$bin/$1" \
     --config "$IDENTITY_SUITE_RUN_DIR/$1.toml" >>"$IDENTITY_SUITE_RUN_DIR/$1.bench.log" 2>&1 &
@@ -58,6 +60,9 @@ ready_ms() { # name: start, wait for /readyz 200, print milliseconds, stop
 }
 stats() { sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s %s %s", m, v[1], v[NR]}'; }
 
+# The report goes to the terminal and $out; no pipeline, so the services started below stay this shell's
+# children (and the EXIT trap stops them).
+exec > >(tee "$out")
 {
   echo "# bench/start-and-idle.sh $RUNS $IDLE_SECS, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# start to ready (ms): service median min max (runs)"
@@ -83,5 +88,5 @@ stats() { sort -n | awk '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1]
     rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${pid_of[$s]}/status")
     echo "idle $s $rss $(awk -v a="$after" -v b="${before[$s]}" -v t="$IDLE_SECS" 'BEGIN {printf "%.2f", (a - b) / t}')"
   done
-} | tee "$out"
+}
 echo "results: $out" >&2
