@@ -33,10 +33,12 @@ ns=idsuite-fresh
 uplink="$(ip route show default | awk '{print $5; exit}')"
 log() { echo "fresh-machine: $(date -u +%H:%M:%S) $*" >&2; }
 
+forward_was="$(sysctl -n net.ipv4.ip_forward)"
 cleanup() {
   ip netns del "$ns" 2>/dev/null || true
   ip link del vidsuite0 2>/dev/null || true
   nft delete table ip idsuite_fresh 2>/dev/null || true
+  sysctl -qw "net.ipv4.ip_forward=$forward_was" || true
 }
 trap cleanup EXIT
 cleanup
