@@ -30,11 +30,10 @@ drop
 
 # Configurations, databases created and migrated: up.sh once (release), stopped as Ctrl-C does.
 log="$(mktemp)"
-set -m
-IDENTITY_SUITE_PROFILE=release deploy/local/up.sh >"$log" 2>&1 &
-up=$!
-set +m
-for _ in $(seq 1 1800); do grep -q '^Press Ctrl-C to stop.' "$log" && break; kill -0 "$up" || { cat "$log"; exit 1; }; sleep 0.5; done
+# shellcheck source=../deploy/local/lib/system.sh
+source deploy/local/lib/system.sh
+start_system "$log" IDENTITY_SUITE_PROFILE=release
+await_system "$log" >&2 || { cat "$log"; exit 1; }
 kill -INT "$up"; wait "$up" || true
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -34,18 +34,10 @@ for name in ${IDENTITY_SUITE_SERVICES:-identity idp-management provider-connecti
 done
 [[ ${#services[@]} -gt 0 ]] || fail "no service under services/"
 
-# Job control gives up.sh its own process group with SIGINT not ignored, like a terminal's foreground job.
-set -m
-IDENTITY_SUITE_PROFILE="${IDENTITY_SUITE_PROFILE:-dev}" LOG_FORMAT=json deploy/local/up.sh >"$out" 2>&1 &
-up=$!
-set +m
-
-for _ in $(seq 1 1800); do
-  grep -q '^Press Ctrl-C to stop.' "$out" && break
-  kill -0 "$up" 2>/dev/null || fail "up.sh exited before it was ready"
-  sleep 0.5
-done
-grep -q '^Press Ctrl-C to stop.' "$out" || fail "up.sh not ready within 15 minutes"
+# shellcheck source=lib/system.sh
+source deploy/local/lib/system.sh
+start_system "$out" IDENTITY_SUITE_PROFILE="${IDENTITY_SUITE_PROFILE:-dev}" LOG_FORMAT=json
+why="$(await_system "$out")" || fail "$why"
 
 for name in "${services[@]}"; do
   grep -q "^$name ready on http://127.0.0.1:[0-9]*  API docs: " "$out" || fail "no ready line for $name"

@@ -72,16 +72,10 @@ fail() {
 # Schemathesis sends requests without credentials on purpose, all from 127.0.0.1: the authentication-failure
 # limit (http.auth_failure_limit) would soon answer every case 429, so it is off for this run only.
 export IDENTITY__HTTP__AUTH_FAILURE_LIMIT=0 IDP_MANAGEMENT__HTTP__AUTH_FAILURE_LIMIT=0 PROVIDER_CONNECTION__HTTP__AUTH_FAILURE_LIMIT=0
-set -m
-IDENTITY_SUITE_PROFILE="${IDENTITY_SUITE_PROFILE:-dev}" LOG_FORMAT=json deploy/local/up.sh >"$out" 2>&1 &
-up=$!
-set +m
-for _ in $(seq 1 1800); do
-  grep -q '^Press Ctrl-C to stop.' "$out" && break
-  kill -0 "$up" 2>/dev/null || fail "up.sh exited before it was ready"
-  sleep 0.5
-done
-grep -q '^Press Ctrl-C to stop.' "$out" || fail "up.sh not ready within 15 minutes"
+# shellcheck source=lib/system.sh
+source deploy/local/lib/system.sh
+start_system "$out" IDENTITY_SUITE_PROFILE="${IDENTITY_SUITE_PROFILE:-dev}" LOG_FORMAT=json
+why="$(await_system "$out")" || fail "$why"
 
 # The credentials up.sh printed; the bearer tokens are minted again from the keys up.sh wrote, the way it does,
 # with every permission the specs name (idp-management's admin paths need idp:admin).
