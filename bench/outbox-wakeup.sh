@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The write path's commit ceiling with and without a NOTIFY trigger on the outbox (what the relay's wake-up used
-# to be), measured with pgbench in one run, interleaved: a group insert + an outbox insert per transaction,
-# 16 clients, 8 s, 3 rounds. Prints each round and the medians; the ratio is what counts (machines differ).
+# to be), and with the wake-up it has now across replicas: no trigger, and beside the writers a session sending
+# lone NOTIFYs with asynchronous commit at a fixed rate (one standby replica's forwarder sends at most 50/s; 500/s
+# is ten of them under full load). Measured with pgbench in one run, interleaved: a group insert + an outbox
+# insert per transaction, 16 clients, 8 s, 3 rounds. Prints each round and the medians; the ratios are what
+# counts (machines differ).
 #   bench/outbox-wakeup.sh [clients] [seconds]
 set -euo pipefail
 clients=${1:-16}
@@ -33,21 +36,50 @@ INSERT INTO outbox (event_id, event_type, subject, envelope)
   VALUES (gen_random_uuid(), 'identity.group.created.v1', 'x', '{"specversion":"1.0","data":{"name":"g"}}');
 COMMIT;
 SQL
-declare -a with without
+forward=$(mktemp --suffix .sql)
+trap 'rm -f "$script" "$forward"; "${P[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
+# What bus::relay's forwarder sends (persistence::outbox::notify_leader on a prepare_notifier session).
+cat >"$forward" <<'SQL'
+BEGIN;
+SET LOCAL synchronous_commit = off;
+NOTIFY outbox_wake;
+COMMIT;
+SQL
+declare -a with without fwd50 fwd500
 for round in 1 2 3; do
-  for variant in notify none; do
+  for variant in notify none forward50 forward500; do
     if [[ $variant == notify ]]; then
       "${P[@]}" -d "$db" -c "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
     else
       "${P[@]}" -d "$db" -c "DROP TRIGGER IF EXISTS outbox_notify ON outbox"
     fi
+    notifier=
+    case $variant in
+      forward50) rate=50 ;;
+      forward500) rate=500 ;;
+      *) rate= ;;
+    esac
+    if [[ -n $rate ]]; then
+      pgbench -h 127.0.0.1 -U postgres -n -c 1 -R "$rate" -T "$seconds" -f "$forward" "$db" >/dev/null 2>&1 &
+      notifier=$!
+    fi
     tps=$(pgbench -h 127.0.0.1 -U postgres -n -c "$clients" -j 2 -T "$seconds" -M prepared -f "$script" "$db" 2>/dev/null |
       grep -oP 'tps = \K[0-9.]+' | head -1)
+    [[ -z $notifier ]] || wait "$notifier"
     echo "round $round  $variant  $tps tps"
-    if [[ $variant == notify ]]; then with+=("$tps"); else without+=("$tps"); fi
+    case $variant in
+      notify) with+=("$tps") ;;
+      none) without+=("$tps") ;;
+      forward50) fwd50+=("$tps") ;;
+      forward500) fwd500+=("$tps") ;;
+    esac
   done
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 m_with=$(median "${with[@]}")
 m_without=$(median "${without[@]}")
-echo "median with NOTIFY trigger: $m_with tps; without: $m_without tps; without / with = $(echo "scale=2; $m_without / $m_with" | bc)"
+m_fwd50=$(median "${fwd50[@]}")
+m_fwd500=$(median "${fwd500[@]}")
+ratio() { echo "scale=2; $1 / $2" | bc; }
+echo "median with NOTIFY trigger: $m_with tps; without: $m_without tps; without / with = $(ratio "$m_without" "$m_with")"
+echo "median beside forwarded NOTIFYs at 50/s: $m_fwd50 tps (/ without = $(ratio "$m_fwd50" "$m_without")); at 500/s: $m_fwd500 tps (/ without = $(ratio "$m_fwd500" "$m_without"))"

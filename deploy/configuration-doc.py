@@ -27,7 +27,7 @@ SHARED = {
     "bus.exchange": "Durable topic exchange events are published to; routing key = event type.",
     "bus.relay_enabled": "Run the outbox relay in this process (one replica at a time holds the relay lock).",
     "bus.batch_size": "Outbox events published per round trip of publisher confirms.",
-    "bus.poll_interval_ms": "Longest wait of the relay's adaptive poll for rows other replicas commit (this process's own commits wake it at once); an idle service polls about once per interval.",
+    "bus.poll_interval_ms": "Longest wait of the relay's adaptive safety poll (20 ms while events flow, doubling to this when quiet). This process's commits wake its relay at once, other replicas' by a NOTIFY they send after their commit; the poll finds what a lost notification missed. An idle service polls about once per interval.",
     "bus.stream_enabled": "Keep every event in the RabbitMQ stream `<exchange>.stream` (bound to all routing keys) for replay; with it off, an event no queue is bound for stays in the outbox (publishes are mandatory).",
     "bus.stream_max_age": "The stream's age limit (`x-max-age`: `7D`, `36h`, `90m`, `1Y`); applies when this service declares the stream first.",
     "bus.stream_max_length_bytes": "The stream's size limit in bytes (`x-max-length-bytes`); whichever limit comes first applies.",

@@ -2,9 +2,13 @@
 //! publishing committed events in outbox order with confirms, backing off while the broker is away and draining
 //! the backlog when it returns.
 //!
-//! Wake-up: the process that committed wakes its own relay (`persistence::outbox::wake_after_commit`); rows
-//! other replicas commit are found by an adaptive poll, short while events flow and relaxing to
-//! `poll_interval` when the outbox is quiet. There is no `NOTIFY` on the commit path.
+//! Wake-up: the process that committed wakes its own relay (`persistence::outbox::wake_after_commit`). A
+//! replica that does not lead forwards its wake-ups to the leader as a `NOTIFY` sent after the commit from a
+//! session of its own, at most one per [`MIN_POLL`] ([`forward_wakes`]), and the leader listens on its lock
+//! session. There is no `NOTIFY` in any writing transaction, so no lock shared by the whole cluster is held
+//! through a change's commit. An adaptive poll, short while events flow and relaxing to `poll_interval` when
+//! the outbox is quiet, is the safety net for a notification lost with its session; an idle relay costs one
+//! query per `poll_interval`.
 //!
 //! Never stalling: every broker call is time-bounded (publish and confirm by `confirm_timeout`, connect by
 //! `connect_timeout`, close by `CLOSE_BOUND`), so a half-open link is abandoned within one confirm timeout; the
@@ -17,6 +21,7 @@
 use crate::BusSettings;
 use crate::publisher::Publisher;
 use diesel_async::AsyncPgConnection;
+use futures_util::{FutureExt, StreamExt};
 use persistence::{DbError, outbox};
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -120,6 +125,11 @@ impl Relay {
 
     /// Runs until `shutdown` is cancelled; finishes the batch in hand before returning.
     pub async fn run(self, shutdown: CancellationToken) {
+        let forwarder = tokio::spawn(forward_wakes(
+            self.database_url.clone(),
+            Arc::clone(&self.status),
+            shutdown.clone(),
+        ));
         let mut backoff = Backoff::new(self.settings.max_backoff());
         let mut losses: u64 = 0;
         while !shutdown.is_cancelled() {
@@ -141,6 +151,7 @@ impl Relay {
             }
         }
         self.status.set_leader(false);
+        let _ = forwarder.await;
         tracing::info!("outbox relay stopped");
     }
 
@@ -174,6 +185,8 @@ impl Relay {
         db: &mut AsyncPgConnection,
         shutdown: &CancellationToken,
     ) -> Result<(), DbError> {
+        // Other replicas' wake-ups arrive on this session from now on, buffered until the idle wait reads them.
+        outbox::listen(db).await?;
         let mut publisher: Option<Publisher> = None;
         let mut broker_backoff = Backoff::new(self.settings.max_backoff());
         let mut poll = AdaptivePoll::new(MIN_POLL, self.settings.poll_interval());
@@ -212,15 +225,21 @@ impl Relay {
                 continue;
             };
             // Read on the lock-holding session: if it died, this fails and the relay stops here (fencing).
+            // Wake-ups that came before this read are answered by it: note them first, then read, then wait
+            // only for those that come after.
             let generation = outbox::wake_generation();
+            drain_notifications(db);
             let batch = outbox::pending(db, self.settings.batch_size).await?;
             if batch.is_empty() {
                 metrics::gauge!("outbox_backlog").set(0.0);
                 metrics::gauge!("outbox_oldest_pending_age_seconds").set(0.0);
                 self.status.set_waiting(false);
                 let wait = poll.idle();
+                let mut forwarded = std::pin::pin!(db.notifications_stream());
                 tokio::select! {
                     _ = outbox::woken_since(generation) => poll.woken(),
+                    // An error here is the session's: the next read fails and ends the tenure.
+                    Some(_) = forwarded.next() => poll.woken(),
                     _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.cancelled() => {}
                 }
@@ -290,6 +309,70 @@ impl Relay {
         }
         Ok(())
     }
+}
+
+/// Discards the other replicas' wake-ups buffered on the relay's session: the read that follows sees their rows.
+fn drain_notifications(db: &mut AsyncPgConnection) {
+    let mut buffered = std::pin::pin!(db.notifications_stream());
+    while let Some(Some(_)) = buffered.next().now_or_never() {}
+}
+
+/// While this process's relay does not lead (a standby, or another replica holds the lock), tells the leader
+/// when this process committed events: one `NOTIFY` per burst of commits, at most one per [`MIN_POLL`], from a
+/// session of its own opened at the first need. The lock a `NOTIFY` takes on the whole cluster is then held by
+/// that session's own asynchronous commit, never by a change's. If it cannot be sent, the leader's safety poll
+/// finds the rows.
+async fn forward_wakes(
+    database_url: String,
+    status: Arc<RelayStatus>,
+    shutdown: CancellationToken,
+) {
+    let mut session: Option<AsyncPgConnection> = None;
+    let mut backoff = Backoff::new(Duration::from_secs(10));
+    let mut seen = outbox::wake_generation();
+    loop {
+        tokio::select! {
+            _ = outbox::woken_since(seen) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        // Read before sending: commits during the send or the pause below bring one more round.
+        seen = outbox::wake_generation();
+        if status.leader() {
+            continue;
+        }
+        let sent = match session.as_mut() {
+            Some(conn) => outbox::notify_leader(conn).await.map_err(DbError::from),
+            None => match open_notifier(&database_url).await {
+                Ok(mut conn) => {
+                    let sent = outbox::notify_leader(&mut conn)
+                        .await
+                        .map_err(DbError::from);
+                    session = Some(conn);
+                    sent
+                }
+                Err(error) => Err(error),
+            },
+        };
+        match sent {
+            Ok(()) => {
+                backoff.reset();
+                metrics::counter!("outbox_wakes_forwarded_total").increment(1);
+                sleep_or_cancel(MIN_POLL, &shutdown).await;
+            }
+            Err(error) => {
+                session = None;
+                let pause = backoff.next();
+                tracing::warn!(error = %error, retry_in_ms = millis(pause), "could not wake the leading relay; its poll will find the events");
+                sleep_or_cancel(pause, &shutdown).await;
+            }
+        }
+    }
+}
+
+async fn open_notifier(database_url: &str) -> Result<AsyncPgConnection, DbError> {
+    let mut conn = persistence::db::connect(database_url, Duration::from_secs(10)).await?;
+    outbox::prepare_notifier(&mut conn).await?;
+    Ok(conn)
 }
 
 async fn sleep_or_cancel(pause: Duration, shutdown: &CancellationToken) {

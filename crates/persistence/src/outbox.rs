@@ -3,8 +3,10 @@
 //!
 //! Waking the relay: never a `NOTIFY` in the writing transaction (it takes a lock shared by the whole PostgreSQL
 //! cluster at commit and holds it through the WAL flush, serializing every write and halving the commit rate).
-//! The process that committed wakes its own relay with [`wake_after_commit`]; rows other replicas commit are
-//! found by the relay's adaptive poll.
+//! The process that committed wakes its own relay with [`wake_after_commit`]. A replica whose relay does not
+//! lead forwards those wake-ups to the leader's session as a `NOTIFY` of its own, after the commit and from a
+//! session of its own ([`notify_leader`], coalesced by the relay crate), never inside a change's transaction; a
+//! slow safety poll finds whatever a lost notification missed.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -62,6 +64,42 @@ pub async fn append(conn: &mut AsyncPgConnection, events: &[CloudEvent]) -> Quer
         .collect::<QueryResult<Vec<_>>>()?;
     diesel::insert_into(outbox::table)
         .values(rows)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The channel the leading relay listens on for rows other replicas committed (one database per service, so the
+/// name needs no prefix).
+const WAKE_CHANNEL: &str = "outbox_wake";
+
+/// Subscribes the leading relay's own session to other replicas' wake-ups (once, after it is elected); they are
+/// read with `AsyncPgConnection::notifications_stream`, which buffers them until then.
+pub async fn listen(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("LISTEN {WAKE_CHANNEL}"))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Prepares a session for [`notify_leader`]: its transactions (each a lone `NOTIFY`) do not wait for the WAL
+/// flush, so the lock a `NOTIFY` takes on the whole cluster at commit is held for microseconds, and by this
+/// session alone, never by a change's commit. Its `application_name` gains ` wake`, so operators (and fault
+/// tests) tell it from the relay's own session in `pg_stat_activity`.
+pub async fn prepare_notifier(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query(
+        "SELECT set_config('synchronous_commit', 'off', false), \
+         set_config('application_name', current_setting('application_name') || ' wake', false)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Wakes the leading relay on another replica: rows were committed here. Call it after the commit, on a session
+/// prepared by [`prepare_notifier`] and outside any transaction.
+pub async fn notify_leader(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query(format!("NOTIFY {WAKE_CHANNEL}"))
         .execute(conn)
         .await?;
     Ok(())

@@ -9,3 +9,4 @@ mod lifecycle;
 mod limits;
 mod settings;
 mod surface;
+mod wake;
