@@ -456,14 +456,14 @@ mod tests {
             String::new(),
             "!!!!".to_owned(),
             "not base64 at all".to_owned(),
-            format!("{user}="),                       // padding
-            format!("{user}A"),                       // one character too many
-            user[..user.len() - 1].to_owned(),        // truncated
-            user.replace('-', "+").replace('_', "/"), // standard alphabet where it differs
-            URL_SAFE_NO_PAD.encode([b'u']),           // tag only
-            URL_SAFE_NO_PAD.encode([b'u'; 18]),       // 17 key bytes
-            GROUPS.encode(&oid),                      // another list's cursor, same key type
-            TYPES.encode(&7),                         // another key type
+            format!("{user}="),                         // padding
+            format!("{user}A"),                         // one character too many
+            user[..user.len() - 1].to_owned(),          // truncated
+            user.replace('-', "+").replace('_', "/"),   // standard alphabet where it differs
+            URL_SAFE_NO_PAD.encode([b'u']),             // tag only
+            URL_SAFE_NO_PAD.encode([b'u'; 18]),         // 17 key bytes
+            GROUPS.encode(&oid),                        // another list's cursor, same key type
+            TYPES.encode(&7),                           // another key type
             URL_SAFE_NO_PAD.encode(7i32.to_be_bytes()), // untagged integer
         ];
         for raw in &bad {
@@ -481,7 +481,11 @@ mod tests {
         let last = ALPHABET.find(types.chars().last().unwrap()).unwrap();
         let sibling = ALPHABET.chars().nth(last ^ 1).unwrap();
         let tweaked = format!("{}{sibling}", &types[..types.len() - 1]);
-        assert_eq!(TYPES.decode(&tweaked).unwrap_err().field, "after", "{tweaked}");
+        assert_eq!(
+            TYPES.decode(&tweaked).unwrap_err().field,
+            "after",
+            "{tweaked}"
+        );
     }
 
     #[test]
@@ -489,7 +493,10 @@ mod tests {
         let cursor = TYPES.encode(&5);
         let req = TestRequest::with_uri(&format!("/x?limit=2&after={cursor}")).to_http_request();
         let paging = TYPES.paging(&req).unwrap();
-        assert_eq!((paging.page.limit, paging.page.offset, paging.after), (2, 0, Some(5)));
+        assert_eq!(
+            (paging.page.limit, paging.page.offset, paging.after),
+            (2, 0, Some(5))
+        );
         let req = TestRequest::with_uri(&format!("/x?after={cursor}&offset=0")).to_http_request();
         assert_eq!(TYPES.paging(&req).unwrap().after, Some(5));
         let req = TestRequest::with_uri(&format!("/x?after={cursor}&offset=3")).to_http_request();
@@ -497,7 +504,13 @@ mod tests {
         let req = TestRequest::with_uri("/x?after=zz").to_http_request();
         assert_eq!(TYPES.paging(&req).unwrap_err().field, "after");
         let req = TestRequest::with_uri("/x?offset=3").to_http_request();
-        assert_eq!(TYPES.paging(&req).unwrap(), Paging::offset(Page { limit: 100, offset: 3 }));
+        assert_eq!(
+            TYPES.paging(&req).unwrap(),
+            Paging::offset(Page {
+                limit: 100,
+                offset: 3
+            })
+        );
         // limit/offset errors come first, as before.
         let req = TestRequest::with_uri(&format!("/x?limit=x&after={cursor}")).to_http_request();
         assert_eq!(TYPES.paging(&req).unwrap_err().field, "limit");

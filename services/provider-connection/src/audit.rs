@@ -103,8 +103,6 @@ pub async fn list(
     if let Some(after) = paging.after {
         query = query.filter(audit_records::id.lt(after));
     }
-    let records: Vec<AuditRecord> = query
-        .load(&mut conn)
-        .await?;
+    let records: Vec<AuditRecord> = query.load(&mut conn).await?;
     Ok(records.into_iter().map(AuditRecordView::from).collect())
 }

@@ -25,10 +25,7 @@ pub async fn list(pool: &Pool, paging: Paging<i32>) -> Result<Vec<GroupType>, Ap
     if let Some(after) = paging.after {
         query = query.filter(grouptypes::id.gt(after));
     }
-    Ok(query
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 pub async fn get(pool: &Pool, id: i32) -> Result<GroupType, ApiError> {

@@ -26,10 +26,7 @@ pub async fn list(pool: &Pool, paging: Paging<Uuid>) -> Result<Vec<Permission>, 
     if let Some(after) = paging.after {
         query = query.filter(permissions::id.gt(after));
     }
-    Ok(query
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 pub async fn get(pool: &Pool, id: Uuid) -> Result<Permission, ApiError> {

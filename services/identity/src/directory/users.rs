@@ -30,10 +30,7 @@ pub async fn list(pool: &Pool, paging: Paging<Uuid>) -> Result<Vec<User>, ApiErr
     if let Some(after) = paging.after {
         query = query.filter(users::oid.gt(after));
     }
-    Ok(query
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 /// Members of a group (users holding any permission in it); 404 when the group does not exist.

@@ -6,8 +6,8 @@ use actix_web::HttpRequest;
 use domain::{Email, FieldError};
 
 use crate::views::IdMedia;
-pub use service_kit::request::{int32, uuid};
 use service_kit::request::Keyset;
+pub use service_kit::request::{int32, uuid};
 use uuid::Uuid;
 
 /// The keyset paging (extension `after` and `Link: rel="next"`) of each list, by its sort key: users by `oid`,

@@ -52,7 +52,11 @@ async fn rows(response: Response) -> Vec<Value> {
 async fn walk_by_offset(app: &TestApp, path: &str, limit: usize) -> Vec<Value> {
     let mut all = Vec::new();
     for offset in (0..).step_by(limit) {
-        let page = rows(app.get(&format!("{path}?limit={limit}&offset={offset}")).await).await;
+        let page = rows(
+            app.get(&format!("{path}?limit={limit}&offset={offset}"))
+                .await,
+        )
+        .await;
         let short = page.len() < limit;
         all.extend(page);
         if short {
@@ -71,8 +75,15 @@ async fn walk_by_link(app: &TestApp, path: &str, limit: usize) -> (Vec<Value>, u
     let mut pages = 1;
     while let Some(link) = next {
         let (link_path, query) = link.split_once('?').unwrap();
-        assert_eq!(link_path, format!("/api/v1{path}"), "the filters stay: {link}");
-        assert!(query.starts_with(&format!("limit={limit}&after=")), "{link}");
+        assert_eq!(
+            link_path,
+            format!("/api/v1{path}"),
+            "the filters stay: {link}"
+        );
+        assert!(
+            query.starts_with(&format!("limit={limit}&after=")),
+            "{link}"
+        );
         let response = get_absolute(app, &link).await;
         next = next_of(&response);
         let page = rows(response).await;
@@ -207,18 +218,29 @@ async fn a_cursor_this_list_did_not_give_is_400_naming_after() {
     }
     // Each list's own cursor is taken by the group lists alike (one sort key: the group id).
     for path in &paths[1..3] {
-        assert_eq!(app.get(&format!("{path}?after={group}")).await.status(), 200);
+        assert_eq!(
+            app.get(&format!("{path}?after={group}")).await.status(),
+            200
+        );
     }
-    let own = [&user, &group, &group, &permission, &grouptype, &group, &group];
+    let own = [
+        &user,
+        &group,
+        &group,
+        &permission,
+        &grouptype,
+        &group,
+        &group,
+    ];
     for (path, own) in paths.iter().zip(own) {
         assert_eq!(app.get(&format!("{path}?after={own}")).await.status(), 200);
         let bad = [
             String::new(),
             "not-a-cursor".to_owned(),
-            "%21%21%21".to_owned(),      // not base64url
-            format!("{own}%3D"),         // padded
-            format!("{own}AAAA"),        // too long
-            own[..own.len() - 2].to_owned(), // too short
+            "%21%21%21".to_owned(),                      // not base64url
+            format!("{own}%3D"),                         // padded
+            format!("{own}AAAA"),                        // too long
+            own[..own.len() - 2].to_owned(),             // too short
             own.replace('-', "%2B").replace('_', "%2F"), // the standard alphabet
             "A".repeat(200),
         ];
@@ -232,12 +254,21 @@ async fn a_cursor_this_list_did_not_give_is_400_naming_after() {
         )
         .await;
         assert_bad_field(
-            app.get(&format!("{path}?offset=2&limit=1&after={own}")).await,
+            app.get(&format!("{path}?offset=2&limit=1&after={own}"))
+                .await,
             "after",
         )
         .await;
         // limit and offset are checked as before, first.
-        assert_bad_field(app.get(&format!("{path}?after={own}&limit=x")).await, "limit").await;
-        assert_bad_field(app.get(&format!("{path}?after=zz&offset=-1")).await, "offset").await;
+        assert_bad_field(
+            app.get(&format!("{path}?after={own}&limit=x")).await,
+            "limit",
+        )
+        .await;
+        assert_bad_field(
+            app.get(&format!("{path}?after=zz&offset=-1")).await,
+            "offset",
+        )
+        .await;
     }
 }

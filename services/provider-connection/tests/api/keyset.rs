@@ -80,7 +80,10 @@ async fn walking_the_audit_trail_by_link_equals_walking_by_offset() {
     assert_eq!(full.len(), 11);
     let ids: Vec<i64> = full.iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
-    assert!(full.iter().all(|r| r["tenant"] == TENANT && r["workspace_id"] == WORKSPACE));
+    assert!(
+        full.iter()
+            .all(|r| r["tenant"] == TENANT && r["workspace_id"] == WORKSPACE)
+    );
 
     for limit in [1usize, 2, 3, 4, 11] {
         let mut by_offset = Vec::new();
@@ -104,8 +107,15 @@ async fn walking_the_audit_trail_by_link_equals_walking_by_offset() {
         let mut pages = 1;
         while let Some(link) = next {
             let (link_path, query) = link.split_once('?').unwrap();
-            assert_eq!(link_path, format!("/admin{path}"), "the tenant stays: {link}");
-            assert!(query.starts_with(&format!("limit={limit}&after=")), "{link}");
+            assert_eq!(
+                link_path,
+                format!("/admin{path}"),
+                "the tenant stays: {link}"
+            );
+            assert!(
+                query.starts_with(&format!("limit={limit}&after=")),
+                "{link}"
+            );
             let response = get_absolute(&app, &link).await;
             next = next_of(&response);
             let page = rows(response).await;
@@ -121,13 +131,18 @@ async fn walking_the_audit_trail_by_link_equals_walking_by_offset() {
     }
 
     // The last page has no Link; an offset page links on by cursor.
-    let last = app.get(&format!("{path}?limit=2&offset=10"), &admin()).await;
+    let last = app
+        .get(&format!("{path}?limit=2&offset=10"), &admin())
+        .await;
     assert!(next_of(&last).is_none());
     assert_eq!(rows(last).await, full[10..].to_vec());
     let offset_page = app.get(&format!("{path}?limit=2&offset=3"), &admin()).await;
     let link = next_of(&offset_page).unwrap();
     assert!(!link.contains("offset"), "{link}");
-    assert_eq!(rows(get_absolute(&app, &link).await).await, full[5..7].to_vec());
+    assert_eq!(
+        rows(get_absolute(&app, &link).await).await,
+        full[5..7].to_vec()
+    );
     // limit=0: an empty page, as before, without Link.
     let cursor = cursor_of(&link);
     for query in ["limit=0".to_owned(), format!("limit=0&after={cursor}")] {
@@ -160,7 +175,12 @@ async fn a_cursor_the_trail_did_not_give_is_400_naming_after() {
     let path = format!("/tenants/{TENANT}/audit-records");
     let first = app.get(&format!("{path}?limit=1"), &admin()).await;
     let own = cursor_of(&next_of(&first).unwrap());
-    assert_eq!(app.get(&format!("{path}?after={own}"), &admin()).await.status(), 200);
+    assert_eq!(
+        app.get(&format!("{path}?after={own}"), &admin())
+            .await
+            .status(),
+        200
+    );
     // identity's group-type cursor shape (tag + 4 bytes) and its UUID cursors are refused alike, as is the raw id.
     let bad = [
         String::new(),
@@ -176,7 +196,11 @@ async fn a_cursor_the_trail_did_not_give_is_400_naming_after() {
     ];
     for raw in &bad {
         let response = app.get(&format!("{path}?after={raw}"), &admin()).await;
-        assert_eq!(assert_problem(response, 400).await["field"], "after", "{raw:?}");
+        assert_eq!(
+            assert_problem(response, 400).await["field"],
+            "after",
+            "{raw:?}"
+        );
     }
     let response = app
         .get(&format!("{path}?after={own}&offset=1"), &admin())

@@ -152,10 +152,19 @@ async fn every_operation_sends_a_fixed_number_of_statements() {
 
     // The cursor of the trail's first row, from the `Link` of a one-row page.
     let first = app
-        .get(&format!("/tenants/{TENANT}/audit-records?limit=1"), &admin())
+        .get(
+            &format!("/tenants/{TENANT}/audit-records?limit=1"),
+            &admin(),
+        )
         .await;
     let link = first.headers()["link"].to_str().unwrap();
-    let after = link.split_once("after=").unwrap().1.split_once('>').unwrap().0;
+    let after = link
+        .split_once("after=")
+        .unwrap()
+        .1
+        .split_once('>')
+        .unwrap()
+        .0;
     let vars = [
         ("{after}", after.to_owned()),
         ("{tenant}", TENANT.to_owned()),
