@@ -1,4 +1,5 @@
-//! Reading what arrives outside the body the same way in every service: paging, path ids, the body's declared
+//! Reading what arrives outside the body the same way in every service: paging (offset, and keyset with its
+//! `Link: rel="next"` answer, [`Keyset`]), path ids, the body's declared
 //! media type, the media type the caller accepts and the bearer credential. Each returns a [`FieldError`] (or [`BearerError`]) that the service's
 //! one error type renders in its contract's format.
 
