@@ -11,4 +11,4 @@ pub mod page;
 pub use email::Email;
 pub use event::CloudEvent;
 pub use field::FieldError;
-pub use page::Page;
+pub use page::{Page, Paging};

@@ -1,4 +1,5 @@
-//! Offset paging as the contracts define it (`limit`, `offset`), with bounds the contracts left open.
+//! Offset paging as the contracts define it (`limit`, `offset`), with bounds the contracts left open, and the
+//! keyset extension (`after`): the sort key of the last row of the previous page.
 
 use crate::FieldError;
 
@@ -37,6 +38,32 @@ impl Default for Page {
             limit: Self::DEFAULT_LIMIT,
             offset: 0,
         }
+    }
+}
+
+/// A page of a keyset-ordered list: the offset window, and the sort key the page starts after (`after`; then
+/// `page.offset` is 0). `after: None` is the offset paging of the contract, unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging<K> {
+    pub page: Page,
+    pub after: Option<K>,
+}
+
+impl<K> Paging<K> {
+    /// Offset paging only (no `after`).
+    pub fn offset(page: Page) -> Self {
+        Self { page, after: None }
+    }
+
+    /// Whether `returned` rows fill the page, so there may be a next one (never for `limit` 0).
+    pub fn is_full(&self, returned: usize) -> bool {
+        self.page.limit > 0 && i64::try_from(returned).is_ok_and(|n| n >= self.page.limit)
+    }
+}
+
+impl<K> Default for Paging<K> {
+    fn default() -> Self {
+        Self::offset(Page::default())
     }
 }
 

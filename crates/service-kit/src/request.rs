@@ -1,10 +1,16 @@
-//! Reading what arrives outside the body the same way in every service: paging, path ids, the body's declared
+//! Reading what arrives outside the body the same way in every service: paging (offset, and keyset with its
+//! `Link: rel="next"` answer, [`Keyset`]), path ids, the body's declared
 //! media type, the media type the caller accepts and the bearer credential. Each returns a [`FieldError`] (or [`BearerError`]) that the service's
 //! one error type renders in its contract's format.
 
-use actix_web::HttpRequest;
-use actix_web::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use domain::{FieldError, Page};
+use std::marker::PhantomData;
+
+use actix_web::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LINK};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::{FieldError, Page, Paging};
+use serde::Serialize;
 use uuid::Uuid;
 
 /// The first occurrence of each named query parameter (later repeats are ignored, as most frameworks do).
@@ -27,6 +33,158 @@ pub fn query_first<const N: usize>(req: &HttpRequest, names: [&str; N]) -> [Opti
 pub fn page(req: &HttpRequest) -> Result<Page, FieldError> {
     let [limit, offset] = query_first(req, ["limit", "offset"]);
     Page::parse(limit.as_deref(), offset.as_deref())
+}
+
+/// A sort key a keyset cursor can carry: written as fixed-size big-endian bytes, read back only from exactly
+/// that many bytes.
+pub trait CursorKey: Sized + Copy {
+    fn write(&self, out: &mut Vec<u8>);
+    fn read(bytes: &[u8]) -> Option<Self>;
+}
+
+impl CursorKey for Uuid {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Uuid::from_slice(bytes).ok()
+    }
+}
+
+impl CursorKey for i32 {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_be_bytes());
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Some(Self::from_be_bytes(bytes.try_into().ok()?))
+    }
+}
+
+impl CursorKey for i64 {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_be_bytes());
+    }
+    fn read(bytes: &[u8]) -> Option<Self> {
+        Some(Self::from_be_bytes(bytes.try_into().ok()?))
+    }
+}
+
+/// The keyset paging of one list (an extension beside `limit`/`offset`): the query parameter `after` holds an
+/// opaque cursor, base64url without padding of a tag byte naming the list's sort key and the key of the last
+/// row of the previous page; every full page links to the next with `Link: <...>; rel="next"` (RFC 8288).
+///
+/// The tag makes a cursor of one kind of list (users) refused by another (groups) even where both keys are
+/// UUIDs, and lets a list change its sort key later (a new tag) with old cursors refused, not misread.
+pub struct Keyset<K> {
+    tag: u8,
+    key: PhantomData<fn() -> K>,
+}
+
+impl<K: CursorKey> Keyset<K> {
+    /// The query parameter holding the cursor.
+    pub const PARAMETER: &'static str = "after";
+
+    pub const fn new(tag: u8) -> Self {
+        Self {
+            tag,
+            key: PhantomData,
+        }
+    }
+
+    /// The cursor of `key`.
+    pub fn encode(&self, key: &K) -> String {
+        let mut bytes = vec![self.tag];
+        key.write(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The key a cursor of this list carries; anything else (not canonical base64url without padding, another
+    /// list's tag, a wrong length) is a [`FieldError`] naming `after`.
+    pub fn decode(&self, raw: &str) -> Result<K, FieldError> {
+        URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|bytes| match bytes.split_first() {
+                Some((tag, key)) if *tag == self.tag => K::read(key),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                FieldError::new(
+                    Self::PARAMETER,
+                    "must be a cursor this list gave in its Link header",
+                )
+            })
+    }
+
+    /// `limit`, `offset` and `after` from the query string (first occurrence wins). `after` with a non-zero
+    /// `offset` is refused: the cursor already says where the page starts.
+    pub fn paging(&self, req: &HttpRequest) -> Result<Paging<K>, FieldError> {
+        let [limit, offset, after] = query_first(req, ["limit", "offset", Self::PARAMETER]);
+        let page = Page::parse(limit.as_deref(), offset.as_deref())?;
+        let after = after.map(|raw| self.decode(&raw)).transpose()?;
+        if after.is_some() && page.offset != 0 {
+            return Err(FieldError::new(
+                Self::PARAMETER,
+                "cannot be combined with a non-zero offset",
+            ));
+        }
+        Ok(Paging { page, after })
+    }
+
+    /// The `Link` header value pointing at the page after `rows` when they fill the page (offset pages too, so
+    /// an offset caller can switch): this request's path and query, its `offset` and `after` replaced by
+    /// `after=<cursor of the last row>`. A relative reference (RFC 8288 §3.2), resolved against the request's
+    /// own URL, so no `Host` header is trusted.
+    pub fn next_link<T>(
+        &self,
+        req: &HttpRequest,
+        paging: &Paging<K>,
+        rows: &[T],
+        key: impl Fn(&T) -> K,
+    ) -> Option<String> {
+        let last = rows.last().filter(|_| paging.is_full(rows.len()))?;
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+            if name != "offset" && name != Self::PARAMETER {
+                query.append_pair(&name, &value);
+            }
+        }
+        query.append_pair(Self::PARAMETER, &self.encode(&key(last)));
+        Some(format!(
+            "<{}?{}>; rel=\"next\"",
+            link_safe_path(req.path()),
+            query.finish()
+        ))
+    }
+
+    /// 200 with `rows` as the JSON array the contract defines, and the `Link` to the next page when full.
+    pub fn respond<T: Serialize>(
+        &self,
+        req: &HttpRequest,
+        paging: &Paging<K>,
+        rows: &[T],
+        key: impl Fn(&T) -> K,
+    ) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        if let Some(link) = self.next_link(req, paging, rows, key) {
+            response.insert_header((LINK, link));
+        }
+        response.json(rows)
+    }
+}
+
+/// The request path with every byte outside RFC 3986's path characters (and `%`, kept as the escape it is)
+/// percent-encoded, so it is a valid URI reference inside `<...>` and a header value.
+fn link_safe_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// A UUID path or query value.
@@ -264,6 +422,131 @@ mod tests {
         assert_eq!((page.limit, page.offset), (5, 2));
         let bad = TestRequest::with_uri("/x?limit=abc").to_http_request();
         assert_eq!(super::page(&bad).unwrap_err().field, "limit");
+    }
+
+    const USERS: Keyset<Uuid> = Keyset::new(b'u');
+    const GROUPS: Keyset<Uuid> = Keyset::new(b'g');
+    const TYPES: Keyset<i32> = Keyset::new(b't');
+    const AUDIT: Keyset<i64> = Keyset::new(b'a');
+
+    #[test]
+    fn cursors_round_trip_and_are_opaque_base64url() {
+        let oid = Uuid::parse_str("ffffffff-0000-4000-8000-00000000fbff").unwrap();
+        let cursor = USERS.encode(&oid);
+        assert_eq!(cursor.len(), 23, "1 tag + 16 key bytes, no padding");
+        assert!(
+            cursor
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{cursor}"
+        );
+        assert_eq!(USERS.decode(&cursor).unwrap(), oid);
+        for n in [i32::MIN, -1, 0, 1, i32::MAX] {
+            assert_eq!(TYPES.decode(&TYPES.encode(&n)).unwrap(), n);
+        }
+        for n in [i64::MIN, 0, 42, i64::MAX] {
+            assert_eq!(AUDIT.decode(&AUDIT.encode(&n)).unwrap(), n);
+        }
+    }
+
+    #[test]
+    fn malformed_cursors_name_after() {
+        let oid = Uuid::new_v4();
+        let user = USERS.encode(&oid);
+        let bad = [
+            String::new(),
+            "!!!!".to_owned(),
+            "not base64 at all".to_owned(),
+            format!("{user}="),                         // padding
+            format!("{user}A"),                         // one character too many
+            user[..user.len() - 1].to_owned(),          // truncated
+            user.replace('-', "+").replace('_', "/"),   // standard alphabet where it differs
+            URL_SAFE_NO_PAD.encode([b'u']),             // tag only
+            URL_SAFE_NO_PAD.encode([b'u'; 18]),         // 17 key bytes
+            GROUPS.encode(&oid),                        // another list's cursor, same key type
+            TYPES.encode(&7),                           // another key type
+            URL_SAFE_NO_PAD.encode(7i32.to_be_bytes()), // untagged integer
+        ];
+        for raw in &bad {
+            if raw == &user {
+                continue;
+            }
+            let err = USERS.decode(raw).unwrap_err();
+            assert_eq!(err.field, "after", "{raw:?}");
+        }
+        assert!(TYPES.decode(&USERS.encode(&oid)).is_err());
+        assert!(AUDIT.decode(&TYPES.encode(&7)).is_err());
+        // Non-canonical: the same bytes with a non-zero unused low bit in the last character.
+        const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let types = TYPES.encode(&7);
+        let last = ALPHABET.find(types.chars().last().unwrap()).unwrap();
+        let sibling = ALPHABET.chars().nth(last ^ 1).unwrap();
+        let tweaked = format!("{}{sibling}", &types[..types.len() - 1]);
+        assert_eq!(
+            TYPES.decode(&tweaked).unwrap_err().field,
+            "after",
+            "{tweaked}"
+        );
+    }
+
+    #[test]
+    fn paging_reads_after_and_refuses_it_with_an_offset() {
+        let cursor = TYPES.encode(&5);
+        let req = TestRequest::with_uri(&format!("/x?limit=2&after={cursor}")).to_http_request();
+        let paging = TYPES.paging(&req).unwrap();
+        assert_eq!(
+            (paging.page.limit, paging.page.offset, paging.after),
+            (2, 0, Some(5))
+        );
+        let req = TestRequest::with_uri(&format!("/x?after={cursor}&offset=0")).to_http_request();
+        assert_eq!(TYPES.paging(&req).unwrap().after, Some(5));
+        let req = TestRequest::with_uri(&format!("/x?after={cursor}&offset=3")).to_http_request();
+        assert_eq!(TYPES.paging(&req).unwrap_err().field, "after");
+        let req = TestRequest::with_uri("/x?after=zz").to_http_request();
+        assert_eq!(TYPES.paging(&req).unwrap_err().field, "after");
+        let req = TestRequest::with_uri("/x?offset=3").to_http_request();
+        assert_eq!(
+            TYPES.paging(&req).unwrap(),
+            Paging::offset(Page {
+                limit: 100,
+                offset: 3
+            })
+        );
+        // limit/offset errors come first, as before.
+        let req = TestRequest::with_uri(&format!("/x?limit=x&after={cursor}")).to_http_request();
+        assert_eq!(TYPES.paging(&req).unwrap_err().field, "limit");
+    }
+
+    #[test]
+    fn next_link_only_on_full_pages_keeps_the_query_and_drops_offset() {
+        let req =
+            TestRequest::with_uri("/api/v1/grouptypes/3/groups/a%20b?limit=2&offset=4&x=%C3%A9")
+                .to_http_request();
+        let paging = TYPES.paging(&req).unwrap();
+        let link = TYPES.next_link(&req, &paging, &[1, 9], |n| *n).unwrap();
+        assert_eq!(
+            link,
+            format!(
+                "</api/v1/grouptypes/3/groups/a%20b?limit=2&x=%C3%A9&after={}>; rel=\"next\"",
+                TYPES.encode(&9)
+            )
+        );
+        assert_eq!(TYPES.next_link(&req, &paging, &[1], |n| *n), None);
+        let empty: [i32; 0] = [];
+        assert_eq!(TYPES.next_link(&req, &paging, &empty, |n| *n), None);
+        // A cursor page links on with the new cursor in place of the old.
+        let req = TestRequest::with_uri(&format!("/t?after={}&limit=1", TYPES.encode(&9)))
+            .to_http_request();
+        let paging = TYPES.paging(&req).unwrap();
+        assert_eq!(
+            TYPES.next_link(&req, &paging, &[12], |n| *n).unwrap(),
+            format!("</t?limit=1&after={}>; rel=\"next\"", TYPES.encode(&12))
+        );
+        // limit=0 never links.
+        let req = TestRequest::with_uri("/t?limit=0").to_http_request();
+        let paging = TYPES.paging(&req).unwrap();
+        assert_eq!(TYPES.next_link(&req, &paging, &empty, |n| *n), None);
+        assert_eq!(link_safe_path("/a<b>\"c"), "/a%3Cb%3E%22c");
     }
 
     fn preferred(accept: &[&str]) -> Option<&'static str> {

@@ -11,7 +11,7 @@ use crate::ids::ConnectionId;
 use crate::views::AuditRecordView;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::Page;
+use domain::Paging;
 
 /// The actor recorded for the consent callback, reached by an administrator's browser without a member token.
 pub const CONSENT_CALLBACK_ACTOR: &str = "microsoft-admin-consent";
@@ -79,26 +79,30 @@ pub async fn record(conn: &mut AsyncPgConnection, decision: Decision<'_>) -> Que
 }
 
 /// Extension `GET /tenants/{tenant}/audit-records`: `view_audit` on the tenant; one page of its records,
-/// newest first (served by `audit_records_scope`). A read: not itself audited.
+/// newest first (`id` descending, served backwards by `audit_records_scope`), older than `paging.after` (keyset)
+/// or at `offset`: one statement either way. A read: not itself audited.
 pub async fn list(
     state: &AppState,
     caller: &Caller,
     tenant: &str,
-    page: Page,
+    paging: Paging<i64>,
 ) -> Result<Vec<AuditRecordView>, ApiError> {
     if !caller.reaches_tenant(tenant) {
         return Err(ApiError::tenant_not_accessible(tenant));
     }
     caller.require(Capability::ViewAudit, "reading the audit trail")?;
     let mut conn = persistence::db::conn(&state.pool).await?;
-    let records: Vec<AuditRecord> = audit_records::table
+    let mut query = audit_records::table
         .filter(audit_records::workspace_id.eq(&caller.workspace_id))
         .filter(audit_records::tenant.eq(tenant))
         .order(audit_records::id.desc())
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(paging.page.limit)
+        .offset(paging.page.offset)
         .select(AuditRecord::as_select())
-        .load(&mut conn)
-        .await?;
+        .into_boxed();
+    if let Some(after) = paging.after {
+        query = query.filter(audit_records::id.lt(after));
+    }
+    let records: Vec<AuditRecord> = query.load(&mut conn).await?;
     Ok(records.into_iter().map(AuditRecordView::from).collect())
 }

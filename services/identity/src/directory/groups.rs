@@ -12,7 +12,7 @@ use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::Page;
+use domain::Paging;
 use persistence::db::conn;
 use persistence::error::ConflictKind;
 use persistence::{DbError, Pool, outbox};
@@ -39,42 +39,38 @@ fn type_not_visible() -> DbError {
     }
 }
 
-pub async fn list(pool: &Pool, page: Page) -> Result<Vec<ShownGroup>, ApiError> {
+/// One page of groups in `id` order (the primary key), after `paging.after` or at `offset`.
+pub async fn list(pool: &Pool, paging: Paging<Uuid>) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(shown()
-        .order(groups::id)
-        .limit(page.limit)
-        .offset(page.offset)
+    Ok(page_of(shown().into_boxed(), paging)
         .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
 
-/// Groups carrying a local id (not unique: several groups may share one).
+/// Groups carrying a local id (not unique: several groups may share one), in `id` order (`groups_localid_id`).
 pub async fn by_localid(
     pool: &Pool,
     localid: &str,
-    page: Page,
+    paging: Paging<Uuid>,
 ) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(shown()
-        .filter(groups::localid.eq(localid))
-        .order(groups::id)
-        .limit(page.limit)
-        .offset(page.offset)
+    let query = shown().filter(groups::localid.eq(localid)).into_boxed();
+    Ok(page_of(query, paging)
         .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
 
-/// Groups of one type, optionally narrowed to a local id; 404 when the type does not exist.
+/// Groups of one type, optionally narrowed to a local id, in `id` order (`groups_typeid_id`,
+/// `groups_typeid_localid_id`); 404 when the type does not exist.
 pub async fn by_type(
     pool: &Pool,
     typeid: i32,
     localid: Option<&str>,
-    page: Page,
+    paging: Paging<Uuid>,
 ) -> Result<Vec<ShownGroup>, ApiError> {
     let mut conn = conn(pool).await?;
     let type_exists = diesel::select(diesel::dsl::exists(grouptypes::table.find(typeid)))
@@ -88,15 +84,30 @@ pub async fn by_type(
     if let Some(localid) = localid {
         query = query.filter(groups::localid.eq(localid));
     }
-    Ok(query
-        .order(groups::id)
-        .limit(page.limit)
-        .offset(page.offset)
+    Ok(page_of(query, paging)
         .select(ShownGroup::as_select())
         .load(&mut conn)
         .await
         .map_err(DbError::from)?)
 }
+
+/// A filtered group list's page: `id` order, after the keyset cursor or at the offset; the same order both ways.
+fn page_of<'a>(query: ShownQuery<'a>, paging: Paging<Uuid>) -> ShownQuery<'a> {
+    let query = match paging.after {
+        Some(after) => query.filter(groups::id.gt(after)),
+        None => query,
+    };
+    query
+        .order(groups::id)
+        .limit(paging.page.limit)
+        .offset(paging.page.offset)
+}
+
+type ShownQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<groups::table, grouptypes::table>,
+    diesel::pg::Pg,
+>;
 
 /// Groups a user holds any permission in; 404 when the user does not exist.
 pub async fn of_user(pool: &Pool, userid: Uuid) -> Result<Vec<ShownGroup>, ApiError> {

@@ -9,20 +9,23 @@ use crate::events::{self, EMIT, Payload};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::Page;
+use domain::Paging;
 use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 
-pub async fn list(pool: &Pool, page: Page) -> Result<Vec<GroupType>, ApiError> {
+/// One page of group types in `id` order, after `paging.after` or at `offset` (the primary key serves both).
+pub async fn list(pool: &Pool, paging: Paging<i32>) -> Result<Vec<GroupType>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(grouptypes::table
+    let mut query = grouptypes::table
         .order(grouptypes::id)
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(paging.page.limit)
+        .offset(paging.page.offset)
         .select(GroupType::as_select())
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+        .into_boxed();
+    if let Some(after) = paging.after {
+        query = query.filter(grouptypes::id.gt(after));
+    }
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 pub async fn get(pool: &Pool, id: i32) -> Result<GroupType, ApiError> {

@@ -9,21 +9,24 @@ use crate::events::{self, EMIT, Payload};
 use crate::input::NameInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::Page;
+use domain::Paging;
 use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
-pub async fn list(pool: &Pool, page: Page) -> Result<Vec<Permission>, ApiError> {
+/// One page of permissions in `id` order, after `paging.after` or at `offset` (the primary key serves both).
+pub async fn list(pool: &Pool, paging: Paging<Uuid>) -> Result<Vec<Permission>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(permissions::table
+    let mut query = permissions::table
         .order(permissions::id)
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(paging.page.limit)
+        .offset(paging.page.offset)
         .select(Permission::as_select())
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+        .into_boxed();
+    if let Some(after) = paging.after {
+        query = query.filter(permissions::id.gt(after));
+    }
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 pub async fn get(pool: &Pool, id: Uuid) -> Result<Permission, ApiError> {

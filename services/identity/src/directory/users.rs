@@ -12,21 +12,25 @@ use crate::events::{self, EMIT, Payload};
 use crate::input::UserInput;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use domain::Page;
+use domain::Paging;
 use persistence::db::conn;
 use persistence::{DbError, Pool, outbox};
 use uuid::Uuid;
 
-pub async fn list(pool: &Pool, page: Page) -> Result<Vec<User>, ApiError> {
+/// One page of users in `oid` order: after `paging.after` (keyset) or at `offset`; one statement either way,
+/// served by the primary key.
+pub async fn list(pool: &Pool, paging: Paging<Uuid>) -> Result<Vec<User>, ApiError> {
     let mut conn = conn(pool).await?;
-    Ok(users::table
+    let mut query = users::table
         .order(users::oid)
-        .limit(page.limit)
-        .offset(page.offset)
+        .limit(paging.page.limit)
+        .offset(paging.page.offset)
         .select(User::as_select())
-        .load(&mut conn)
-        .await
-        .map_err(DbError::from)?)
+        .into_boxed();
+    if let Some(after) = paging.after {
+        query = query.filter(users::oid.gt(after));
+    }
+    Ok(query.load(&mut conn).await.map_err(DbError::from)?)
 }
 
 /// Members of a group (users holding any permission in it); 404 when the group does not exist.

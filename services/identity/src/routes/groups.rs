@@ -28,8 +28,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(groups::list(&state.pool, page).await?))
+    let paging = params::GROUPS.paging(&req)?;
+    let rows = groups::list(&state.pool, paging).await?;
+    Ok(params::GROUPS.respond(&req, &paging, &rows, |row| row.group.id))
 }
 
 async fn create(
@@ -100,6 +101,7 @@ async fn by_localid(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     params::text("localid", &path)?;
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(groups::by_localid(&state.pool, &path, page).await?))
+    let paging = params::GROUPS.paging(&req)?;
+    let rows = groups::by_localid(&state.pool, &path, paging).await?;
+    Ok(params::GROUPS.respond(&req, &paging, &rows, |row| row.group.id))
 }

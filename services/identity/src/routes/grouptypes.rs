@@ -29,8 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(grouptypes::list(&state.pool, page).await?))
+    let paging = params::GROUPTYPES.paging(&req)?;
+    let rows = grouptypes::list(&state.pool, paging).await?;
+    Ok(params::GROUPTYPES.respond(&req, &paging, &rows, |row| row.id))
 }
 
 async fn create(
@@ -80,8 +81,9 @@ async fn groups_of_type(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let typeid = params::int32("grouptypeid", &path)?;
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(groups::by_type(&state.pool, typeid, None, page).await?))
+    let paging = params::GROUPS.paging(&req)?;
+    let rows = groups::by_type(&state.pool, typeid, None, paging).await?;
+    Ok(params::GROUPS.respond(&req, &paging, &rows, |row| row.group.id))
 }
 
 async fn groups_of_type_and_localid(
@@ -92,6 +94,7 @@ async fn groups_of_type_and_localid(
     let (typeid, localid) = path.into_inner();
     let typeid = params::int32("grouptypeid", &typeid)?;
     params::text("localid", &localid)?;
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(groups::by_type(&state.pool, typeid, Some(&localid), page).await?))
+    let paging = params::GROUPS.paging(&req)?;
+    let rows = groups::by_type(&state.pool, typeid, Some(&localid), paging).await?;
+    Ok(params::GROUPS.respond(&req, &paging, &rows, |row| row.group.id))
 }

@@ -6,7 +6,17 @@ use actix_web::HttpRequest;
 use domain::{Email, FieldError};
 
 use crate::views::IdMedia;
-pub use service_kit::request::{int32, page, uuid};
+use service_kit::request::Keyset;
+pub use service_kit::request::{int32, uuid};
+use uuid::Uuid;
+
+/// The keyset paging (extension `after` and `Link: rel="next"`) of each list, by its sort key: users by `oid`,
+/// groups (every group list) by `id`, permissions by `id`, group types by `id`. The tags keep one kind's cursors
+/// from being read as another's.
+pub const USERS: Keyset<Uuid> = Keyset::new(b'u');
+pub const GROUPS: Keyset<Uuid> = Keyset::new(b'g');
+pub const PERMISSIONS: Keyset<Uuid> = Keyset::new(b'p');
+pub const GROUPTYPES: Keyset<i32> = Keyset::new(b't');
 
 /// A free-text path segment (group name, local id): bounded like the stored value it is compared with.
 pub fn text(field: &str, raw: &str) -> Result<(), FieldError> {

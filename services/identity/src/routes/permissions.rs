@@ -24,8 +24,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(permissions::list(&state.pool, page).await?))
+    let paging = params::PERMISSIONS.paging(&req)?;
+    let rows = permissions::list(&state.pool, paging).await?;
+    Ok(params::PERMISSIONS.respond(&req, &paging, &rows, |row| row.id))
 }
 
 async fn create(

@@ -20,8 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let page = params::page(&req)?;
-    Ok(HttpResponse::Ok().json(users::list(&state.pool, page).await?))
+    let paging = params::USERS.paging(&req)?;
+    let rows = users::list(&state.pool, paging).await?;
+    Ok(params::USERS.respond(&req, &paging, &rows, |user| user.oid))
 }
 
 async fn get(

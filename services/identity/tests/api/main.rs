@@ -15,6 +15,7 @@ mod groups;
 mod grouptypes;
 mod helpers;
 mod isolation;
+mod keyset;
 mod permissions;
 mod read_only;
 mod secrets;

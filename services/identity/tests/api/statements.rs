@@ -28,6 +28,14 @@ const PINNED: &str = "
     GET    /grouptypes/{type}                              200  1
     GET    /grouptypes/{type}/groups                       200  2
     GET    /grouptypes/{type}/groups/L                     200  2
+    # Keyset pages (extension `after`): one statement like the offset page, plus the same existence check.
+    GET    /users?limit=2&after={after_user}               200  1
+    GET    /groups?limit=2&after={after_group}             200  1
+    GET    /groupsbylocal/L?limit=2&after={after_group}    200  1
+    GET    /permissions?limit=2&after={after_permission}   200  1
+    GET    /grouptypes?limit=1&after={after_type}          200  1
+    GET    /grouptypes/{type}/groups?after={after_group}   200  2
+    GET    /grouptypes/{type}/groups/L?after={after_group} 200  2
     # Writes: BEGIN, the row (an update locks it first, for its event's `changes`), the outbox, COMMIT; a grant
     # or a revoke also bumps its user's version. A cascading delete is set-based: the doomed group holds three
     # assignments of each of two users, the doomed user six more after it, and the count is what one would cost. (A permission
@@ -106,6 +114,14 @@ async fn grant(app: &TestApp, user: &str, group: &str, permission: &str) {
     assert_eq!(app.post_empty(&path).await.status(), 201);
 }
 
+/// The `after` cursor of the `Link` that `path?limit=1` answers with.
+async fn cursor(app: &TestApp, path: &str) -> String {
+    let response = app.get(&format!("{path}?limit=1")).await;
+    let link = response.headers()["link"].to_str().unwrap();
+    let (_, after) = link.split_once("after=").unwrap();
+    after.split_once('>').unwrap().0.to_owned()
+}
+
 fn id(resource: &Value) -> String {
     resource["id"].as_str().unwrap().to_owned()
 }
@@ -145,7 +161,15 @@ async fn every_endpoint_sends_a_fixed_number_of_statements() {
         }
     }
 
+    let after_user = cursor(&app, "/users").await;
+    let after_group = cursor(&app, "/groups").await;
+    let after_permission = cursor(&app, "/permissions").await;
+    let after_type = cursor(&app, "/grouptypes").await;
     let vars = [
+        ("{after_user}", after_user),
+        ("{after_group}", after_group),
+        ("{after_permission}", after_permission),
+        ("{after_type}", after_type),
         ("{user}", user.clone()),
         ("{g}", groups[0].clone()),
         ("{p}", permissions[4].clone()),

@@ -13,6 +13,7 @@ mod events;
 mod helpers;
 mod isolation;
 mod jwks;
+mod keyset;
 mod ops;
 mod secrets;
 mod statements;

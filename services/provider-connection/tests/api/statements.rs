@@ -43,6 +43,8 @@ const PINNED: &str = "
     GET    /provider-connections/{a}                                 200  2
     GET    /verification-runs/{run}                                  200  1
     GET    /tenants/{tenant}/audit-records                           200  1
+    # A keyset page of the trail (extension `after`): one statement, like the offset page.
+    GET    /tenants/{tenant}/audit-records?limit=5&after={after}     200  1
     # Operational paths: readiness reads the applied migrations; the rest never touch the database.
     GET    /healthz                                                  200  0
     GET    /readyz                                                   200  2
@@ -148,7 +150,23 @@ async fn every_operation_sends_a_fixed_number_of_statements() {
     let d = id(&app.create_dedicated(TENANT, "dedicated_manual").await);
     let state = app.consent_state(b.parse().unwrap()).await;
 
+    // The cursor of the trail's first row, from the `Link` of a one-row page.
+    let first = app
+        .get(
+            &format!("/tenants/{TENANT}/audit-records?limit=1"),
+            &admin(),
+        )
+        .await;
+    let link = first.headers()["link"].to_str().unwrap();
+    let after = link
+        .split_once("after=")
+        .unwrap()
+        .1
+        .split_once('>')
+        .unwrap()
+        .0;
     let vars = [
+        ("{after}", after.to_owned()),
         ("{tenant}", TENANT.to_owned()),
         ("{entra}", ENTRA.to_owned()),
         ("{state}", state),
