@@ -47,7 +47,8 @@ for round in 1 2 3; do
     if [[ $variant == notify ]]; then with+=("$tps"); else without+=("$tps"); fi
   done
 done
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh" # median
 m_with=$(median "${with[@]}")
 m_without=$(median "${without[@]}")
 echo "median with NOTIFY trigger: $m_with tps; without: $m_without tps; without / with = $(echo "scale=2; $m_without / $m_with" | bc)"

@@ -12,6 +12,8 @@
 #   --rounds N   rounds of the interleaved measures (default 3; the report quotes median, min and max).
 #   --duration S seconds per load run (default 8).
 #   --only LIST  measure only these targets (comma-separated ids P1..P11; default all).
+#   --build-only install the tools (wrk, the pinned oha) and build the release binaries, then stop (CI bounds
+#                this step apart from the measured one).
 #
 # Everything runs on the suite's own PostgreSQL 15 cluster (bench/lib/common.sh: port 18240, pg_stat_statements
 # preloaded, data under /var/tmp/identity-suite-bench), the machine's RabbitMQ (exchanges of its own, deleted at
@@ -22,14 +24,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SMOKE=0 ROUNDS="" DURATION="" ONLY=""
+SMOKE=0 ROUNDS="" DURATION="" ONLY="" BUILD_ONLY=0
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1 ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --only) ONLY=$2; shift ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    --build-only) BUILD_ONLY=1 ;;
+    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -74,8 +77,11 @@ cargo build --release --locked -p identity -p idp-management -p provider-connect
   -p bus --example raw_publish >&2
 BIN="${CARGO_TARGET_DIR:-target}/release"
 RAW_PUBLISH="$BIN/examples/raw_publish"
+((BUILD_ONLY)) && { rm -rf "$OUT"; echo "$OHA"; exit 0; }
 
-# ---- the suite's PostgreSQL cluster ----
+# ---- the suite's PostgreSQL cluster (stopped at the end if this run started it; its data stays) ----
+PG_WAS_UP=0
+bench_pg_running && PG_WAS_UP=1
 bench_pg_up
 P() { psql -X -v ON_ERROR_STOP=1 -qAt "$@"; }
 P -d postgres -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
@@ -173,6 +179,7 @@ cleanup() {
     rabbitmqadmin -q delete exchange name="$EXB.$s" >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
+  ((PG_WAS_UP)) || bench_pg_down
 }
 trap cleanup EXIT
 mint() { # audience claims-json

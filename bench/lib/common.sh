@@ -65,6 +65,9 @@ _bench_pg_as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Whether the suite's cluster is running.
+bench_pg_running() { [[ -s "$BENCH_PGDATA/PG_VERSION" ]] && _bench_pg_as_owner "$BENCH_PGBIN/pg_ctl" -D "$BENCH_PGDATA" status >/dev/null 2>&1; }
+
 # bench_pg_up: creates (once) and starts the suite's cluster; exports PGHOST, PGPORT, PGUSER for psql/pgbench.
 bench_pg_up() {
   [[ -x "$BENCH_PGBIN/initdb" ]] || { echo "PostgreSQL 15 server binaries not found in $BENCH_PGBIN" >&2; return 1; }
