@@ -37,7 +37,7 @@ while (($#)); do
   esac
   shift
 done
-COMMAND="bench/suite.sh${SMOKE:+}$( ((SMOKE)) && echo ' --smoke')${ROUNDS:+ --rounds $ROUNDS}${DURATION:+ --duration $DURATION}${ONLY:+ --only $ONLY}"
+COMMAND="bench/suite.sh${SMOKE:+}$( ((SMOKE)) && echo ' --smoke' || true)${ROUNDS:+ --rounds $ROUNDS}${DURATION:+ --duration $DURATION}${ONLY:+ --only $ONLY}"
 want() { [[ -z "$ONLY" || ",$ONLY," == *",$1,"* ]]; }
 
 # shellcheck source=lib/common.sh
@@ -59,7 +59,7 @@ fi
 TARGET_CONCS="16 64" # the issue's targets are at 16 and 64 connections
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-OUT=bench/results/suite-$STAMP$( ((SMOKE)) && echo -smoke)
+OUT=bench/results/suite-$STAMP$( ((SMOKE)) && echo -smoke || true)
 RAW=$OUT/raw
 RES=$OUT/results.jsonl
 mkdir -p "$RAW"
@@ -196,7 +196,8 @@ prepare() {
     have=$(marker_of "$s")
     if [[ "$have" == "$want|$(migrations "$s")" ]]; then
       # shellcheck disable=SC2046
-      env $(svc_env "$s") DATABASE_URL="$(dburl "$s")" "$BIN/$s" $(svc_args "$s") migrate >>"$RAW/$s.migrate.log" 2>&1
+      env $(svc_env "$s") DATABASE_URL="$(dburl "$s")" "$BIN/$s" $(svc_args "$s") migrate >>"$RAW/$s.migrate.log" 2>&1 ||
+        { echo "$s migrate failed; see $RAW/$s.migrate.log" >&2; exit 1; }
       if [[ "$(marker_of "$s")" == "$want|$(migrations "$s")" ]]; then
         say "$s: reusing the seeded database ${DB[$s]} (marker: $want)"
         rec kind=seed service="$s" reused=true seconds=0 sizes="$want"
@@ -208,7 +209,8 @@ prepare() {
   P -d postgres -c "CREATE DATABASE ${DB[$s]}"
   t0=$(date +%s.%N)
   # shellcheck disable=SC2046
-  env $(svc_env "$s") DATABASE_URL="$(dburl "$s")" "$BIN/$s" $(svc_args "$s") migrate >>"$RAW/$s.migrate.log" 2>&1
+  env $(svc_env "$s") DATABASE_URL="$(dburl "$s")" "$BIN/$s" $(svc_args "$s") migrate >>"$RAW/$s.migrate.log" 2>&1 ||
+    { echo "$s migrate failed; see $RAW/$s.migrate.log" >&2; exit 1; }
   t1=$(date +%s.%N)
   say "$s: migrated by '$s migrate' in $(echo "$t1 - $t0" | bc) s"
   return 0
@@ -345,11 +347,11 @@ wrk_run() {
   [[ $e == get_user ]] && ids=user
   [[ $e == pc_get ]] && ids=connection
   if [[ $target == lua/* ]]; then
-    env IDS_FILE="$WORK/$ids-ids.txt" \
+    sample_rss "${PID[$s]}" "$out.rss" env IDS_FILE="$WORK/$ids-ids.txt" \
       KEY=$KEY RUN="$RUNSEQ$RANDOM" TYPEID="$TYPEID" USERS_FILE="$WORK/b2c-users.txt" APPS_FILE="$WORK/apps.txt" \
       APP=$APP PROVIDERS_FILE="$WORK/providers.txt" TENANTS="$PC_TENANTS" \
       TOKEN="$([[ $s == idp-management ]] && echo "$IDP_TOKEN" || echo "$PC_TOKEN")" \
-      sample_rss "${PID[$s]}" "$out.rss" wrk "${args[@]}" -s "bench/$target" "http://127.0.0.1:${PORT[$s]}" >"$out" 2>&1
+      wrk "${args[@]}" -s "bench/$target" "http://127.0.0.1:${PORT[$s]}" >"$out" 2>&1
   else
     sample_rss "${PID[$s]}" "$out.rss" wrk "${args[@]}" -H "x-functions-key: $KEY" \
       "http://127.0.0.1:${PORT[$s]}$target" >"$out" 2>&1
@@ -374,10 +376,10 @@ if want P2 || want P3; then
     req=$(grep -oP '^\s*\K\d+(?= requests in)' "$RAW/capture-$e.wrk" || echo 0)
     P -d postgres -F $'\t' -c "SELECT s.calls, round(s.calls::numeric / greatest($req, 1), 2), regexp_replace(s.query, '\s+', ' ', 'g')
       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE d.datname = '${DB[$s]}' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
+      WHERE d.datname = '${DB[$s]}' AND s.query !~* '^\s*(BEGIN|COMMIT|ROLLBACK)' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
     # Statements run about once per request or more (the relay's and the worker's polls run far less often).
     per=$(awk -F'\t' -v r="$req" 'r > 0 && $1 >= 0.5 * r {n += $1} END {printf "%.2f", (r > 0) ? n / r : 0}' "$RAW/sql-$e.tsv")
-    script=$(grep -cvE '^\s*(\\|--|$|BEGIN|COMMIT)' "bench/suite/sql/$(field "$e" 3)" || true)
+    script=$(grep -vE '^\s*(\\|--)' "bench/suite/sql/$(field "$e" 3)" | grep -E ';\s*$' | grep -cvE '^\s*(BEGIN|COMMIT);' || true)
     rec kind=sql endpoint="$e" requests="$req" statements_per_request="$per" pgbench_statements="$script"
   done
 fi
@@ -452,6 +454,11 @@ if want P4; then
       stop_svc identity
       if [[ $variant == stopped ]]; then start_svc identity IDENTITY__BUS__RELAY_ENABLED=false; else start_svc identity; fi
       wait_ready "${PORT[identity]}" "${PID[identity]}" "$RAW/identity.log"
+      # The relay publishing starts from an empty backlog (the stopped run's events drained first).
+      for _ in $(seq 1 300); do
+        [[ $variant == stopped || "$(P -d "${DB[identity]}" -c "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")" == 0 ]] && break
+        sleep 0.2
+      done
       wrk_run post_group 16 "$RAW/p4-r$r-$variant.wrk"
       rec kind=relay_load variant=$variant endpoint=post_group conc=16 round="$r" --wrk "$RAW/p4-r$r-$variant.wrk"
     done

@@ -9,6 +9,7 @@ concurrency for the main endpoints and of the write path with and without the NO
 --docs: replaces the section between `<!-- suite:begin -->` and `<!-- suite:end -->` of that file.
 """
 
+import html
 import json
 import os
 import statistics
@@ -207,7 +208,7 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 def svg_chart(title, ylabel, series, path, logy=False):
     """series: [(label, [(conc, value)], dashed)] -> a line chart, x log2 (concurrency), y linear or log10."""
     import math
-    w, h, left, right, top, bottom = 860, 440, 70, 330, 40, 50
+    w, h, left, right, top, bottom = 1060, 440, 70, 440, 40, 50
     pts = [(x, y) for _, s, _ in series for x, y in s if y is not None and y > 0]
     if not pts:
         return False
@@ -222,7 +223,7 @@ def svg_chart(title, ylabel, series, path, logy=False):
         fy = lambda y: top + (1 - (y - ymin) / (ymax - ymin)) * (h - top - bottom)
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
          f'<rect width="{w}" height="{h}" fill="white"/>',
-         f'<text x="{left}" y="22" font-size="15" font-weight="bold">{title}</text>',
+         f'<text x="{left}" y="22" font-size="15" font-weight="bold">{html.escape(title)}</text>',
          f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="black"/>',
          f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>',
          f'<text x="{(left + w - right) / 2}" y="{h - 12}" text-anchor="middle">connections (concurrency)</text>',
@@ -257,7 +258,7 @@ def svg_chart(title, ylabel, series, path, logy=False):
             o.append(f'<circle cx="{fx(x):.1f}" cy="{fy(y):.1f}" r="3" fill="{color}"/>')
         ly = top + 8 + i * 18
         o.append(f'<line x1="{w - right + 15}" y1="{ly}" x2="{w - right + 40}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/>')
-        o.append(f'<text x="{w - right + 46}" y="{ly + 4}">{label}</text>')
+        o.append(f'<text x="{w - right + 46}" y="{ly + 4}">{html.escape(label)}</text>')
     o.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(o) + "\n")
