@@ -49,11 +49,11 @@ source deploy/local/lib/cargo-tool.sh
 
 if ((SMOKE)); then
   ROUNDS=${ROUNDS:-1} DURATION=${DURATION:-1}
-  USERS=1000 GROUPS=100 TYPES=5 PERMS=20 PER_USER=5 APPS=20 IDPS=5 CONNECTIONS=640 TENANTS=64
+  USERS=1000 N_GROUPS=100 TYPES=5 PERMS=20 PER_USER=5 APPS=20 IDPS=5 CONNECTIONS=640 TENANTS=64
   CONCS="16 64" EVENTS=2000 STARTS=2 IDLE_SECS=2 SIZES=smoke
 else
   ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8}
-  USERS=1000000 GROUPS=100000 TYPES=50 PERMS=1000 PER_USER=5 APPS=10000 IDPS=5 CONNECTIONS=100000 TENANTS=10000
+  USERS=1000000 N_GROUPS=100000 TYPES=50 PERMS=1000 PER_USER=5 APPS=10000 IDPS=5 CONNECTIONS=100000 TENANTS=10000
   CONCS="1 4 16 64" EVENTS=20000 STARTS=7 IDLE_SECS=30 SIZES=full
 fi
 TARGET_CONCS="16 64" # the issue's targets are at 16 and 64 connections
@@ -223,10 +223,10 @@ mark() { # NAME WANT SECONDS
 }
 elapsed() { echo "$(date +%s.%N) - $1" | bc | xargs printf '%.1f'; }
 
-ID_SIZES="users=$USERS groups=$GROUPS types=$TYPES permissions=$PERMS assignments=$((USERS * PER_USER))"
+ID_SIZES="users=$USERS groups=$N_GROUPS types=$TYPES permissions=$PERMS assignments=$((USERS * PER_USER))"
 if prepare identity "$ID_SIZES"; then
   t0=$(date +%s.%N)
-  P -d "${DB[identity]}" -v users="$USERS" -v groups="$GROUPS" -v types="$TYPES" -v perms="$PERMS" \
+  P -d "${DB[identity]}" -v users="$USERS" -v groups="$N_GROUPS" -v types="$TYPES" -v perms="$PERMS" \
     -v per_user="$PER_USER" -f bench/suite/seed-identity.sql >"$RAW/seed-identity.txt"
   mark identity "$ID_SIZES" "$(elapsed "$t0")"
 fi
@@ -362,7 +362,7 @@ pgb() {
   local e=$1 c=$2 s
   s=$(field "$e" 1)
   pgbench_tps "$3" -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) -T "$DURATION" \
-    -D users="$USERS" -D groups="$GROUPS" -D typeid="$TYPEID" -D apps="$APPS" -D app="$APP" -D ws="$WS" \
+    -D users="$USERS" -D groups="$N_GROUPS" -D typeid="$TYPEID" -D apps="$APPS" -D app="$APP" -D ws="$WS" \
     -D connections="$CONNECTIONS" -D offset=$((USERS - 100)) -f "bench/suite/sql/$(field "$e" 3)" "${DB[$s]}"
 }
 
@@ -376,7 +376,8 @@ if want P2 || want P3; then
     req=$(grep -oP '^\s*\K\d+(?= requests in)' "$RAW/capture-$e.wrk" || echo 0)
     P -d postgres -F $'\t' -c "SELECT s.calls, round(s.calls::numeric / greatest($req, 1), 2), regexp_replace(s.query, '\s+', ' ', 'g')
       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-      WHERE d.datname = '${DB[$s]}' AND s.query !~* '^\s*(BEGIN|COMMIT|ROLLBACK)' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
+      WHERE d.datname = '${DB[$s]}' AND s.query !~* '^\s*(BEGIN|COMMIT|ROLLBACK)'
+        AND s.query !~ 'FROM \"outbox\" WHERE \\(\"outbox\".\"delivered_at\" IS NULL\\)|SET \"delivered_at\"' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
     # Statements run about once per request or more (the relay's and the worker's polls run far less often).
     per=$(awk -F'\t' -v r="$req" 'r > 0 && $1 >= 0.5 * r {n += $1} END {printf "%.2f", (r > 0) ? n / r : 0}' "$RAW/sql-$e.tsv")
     script=$(grep -vE '^\s*(\\|--)' "bench/suite/sql/$(field "$e" 3)" | grep -E ';\s*$' | grep -cvE '^\s*(BEGIN|COMMIT);' || true)
