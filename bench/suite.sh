@@ -386,7 +386,9 @@ if want P2 || want P3; then
 fi
 
 # ---- the interleaved rounds: pgbench -S, then per endpoint its SQL and its HTTP load, then the wake-up pair ----
-for r in $(seq 1 "$ROUNDS"); do
+ROUNDS_WANTED=0
+for m in P1 P2 P3 P5 P6 P8 P10 P11; do want $m && ROUNDS_WANTED=1; done
+for r in $(seq 1 "$( ((ROUNDS_WANTED)) && echo "$ROUNDS" || echo 0)"); do
   for c in $CONCS; do
     targets=0
     [[ " $TARGET_CONCS " == *" $c "* ]] && targets=1
