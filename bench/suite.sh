@@ -94,7 +94,9 @@ rec kind=machine cores="$(nproc)" ram_gib="$(free -g | awk '/Mem:/{print $2}')" 
 # ---- configuration: ports, exchanges, keys (as the per-service bench scripts use them) ----
 declare -A PORT=([identity]=18201 [idp-management]=18202 [provider-connection]=18203)
 FAKE_PORT=18209
-declare -A DB=([identity]=suite_identity [idp-management]=suite_idp_management [provider-connection]=suite_provider_connection)
+# One set of databases per size, so a smoke run never drops the full-size seed (and the reverse).
+declare -A DB=([identity]=suite_identity_$SIZES [idp-management]=suite_idp_management_$SIZES
+  [provider-connection]=suite_provider_connection_$SIZES)
 EXB="bench-suite-$$"
 KEY=bench-key
 WORK=$(mktemp -d)
