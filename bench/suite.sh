@@ -7,8 +7,9 @@
 #
 #   bench/suite.sh [--smoke] [--rounds N] [--duration S] [--only P1,P2,...]
 #
-#   --smoke      tiny data, 1 round of 1 s per measure: proves every measure still produces a number (CI); the
-#                report goes to the results directory only, and the run fails if any measure has no number.
+#   --smoke      tiny data, 1 round of 1 s per measure at 16 connections only: proves every measure still
+#                produces a number (CI); the report goes to the results directory only, and the run fails if any
+#                measure has no number.
 #   --rounds N   rounds of the interleaved measures (default 3; the report quotes median, min and max).
 #   --duration S seconds per load run (default 8).
 #   --only LIST  measure only these targets (comma-separated ids P1..P11; default all).
@@ -19,8 +20,8 @@
 # preloaded, data under /var/tmp/identity-suite-bench), the machine's RabbitMQ (exchanges of its own, deleted at
 # the end) and ports 182xx, so nothing collides with a running up.sh. Results: bench/results/suite-<UTC stamp>/
 # (results.jsonl, raw tool outputs, report.md, charts); a full run (no --smoke, no --only) also regenerates
-# docs/PERFORMANCE.md's suite section and docs/perf/*.svg. Seeded databases are kept and reused while their marker matches the sizes and the
-# migrations.
+# docs/PERFORMANCE.md's suite section and docs/perf/*.svg. Seeded databases (one set per size) are kept and
+# reused while their marker matches the sizes and the migrations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,7 +33,7 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --build-only) BUILD_ONLY=1 ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -50,7 +51,7 @@ source deploy/local/lib/cargo-tool.sh
 if ((SMOKE)); then
   ROUNDS=${ROUNDS:-1} DURATION=${DURATION:-1}
   USERS=1000 N_GROUPS=100 TYPES=5 PERMS=20 PER_USER=5 APPS=20 IDPS=5 CONNECTIONS=640 TENANTS=64
-  CONCS="16 64" EVENTS=2000 STARTS=2 IDLE_SECS=2 SIZES=smoke
+  CONCS="16" EVENTS=2000 STARTS=2 IDLE_SECS=2 SIZES=smoke # one of the target concurrencies: proves each measure
 else
   ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8}
   USERS=1000000 N_GROUPS=100000 TYPES=50 PERMS=1000 PER_USER=5 APPS=10000 IDPS=5 CONNECTIONS=100000 TENANTS=10000
@@ -388,6 +389,12 @@ if want P2 || want P3; then
 fi
 
 # ---- the interleaved rounds: pgbench -S, then per endpoint its SQL and its HTTP load, then the wake-up pair ----
+# A warm-up, not recorded: the pgbench database's pages into the caches (a cold first run reads far below its
+# rate), and each service's database through one pgbench -S-like pass of its tables.
+pgbench_tps "$RAW/warmup-pgbench-S.txt" -n -S -M prepared -c 4 -j 2 -T "$DURATION" suite_pgbench >/dev/null
+for s in identity idp-management provider-connection; do
+  P -d "${DB[$s]}" -c "SELECT count(*) FROM (SELECT relname FROM pg_stat_user_tables) t" >/dev/null
+done
 ROUNDS_WANTED=0
 for m in P1 P2 P3 P5 P6 P8 P10 P11; do want $m && ROUNDS_WANTED=1; done
 for r in $(seq 1 "$( ((ROUNDS_WANTED)) && echo "$ROUNDS" || echo 0)"); do

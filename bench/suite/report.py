@@ -100,21 +100,23 @@ def measures(rows, only):
     http = [r for r in rows if r.get("kind") == "http"]
     pgb = [r for r in rows if r.get("kind") == "pgbench"]
     out = []
+    # The target concurrencies, those this run measured (a smoke run measures 16 only).
+    target_concs = [c for c in (16, 64) if select(http, conc=c)] or [16, 64]
     if want("P1"):
         for e in ("get_user", "get_group"):
-            for c in (16, 64):
+            for c in target_concs:
                 out.append(ratio_measure("P1", f"{LABEL[e]}, {c} conns ÷ pgbench -S -M prepared",
                                          select(http, endpoint=e, conc=c), "rps",
                                          select(pgb, script="select-only", conc=c), "tps", 0.45))
     if want("P2"):
         for e in READS:
-            for c in (16, 64):
+            for c in target_concs:
                 out.append(ratio_measure("P2", f"{LABEL[e]}, {c} conns ÷ pgbench -f of its own SQL",
                                          select(http, endpoint=e, conc=c), "rps",
                                          select(pgb, script=e, conc=c), "tps", 0.60))
     if want("P3"):
         for e in WRITES:
-            for c in (16, 64):
+            for c in target_concs:
                 out.append(ratio_measure("P3", f"{LABEL[e]}, {c} conns ÷ pgbench -f of its statements (no wake-up trigger)",
                                          select(http, endpoint=e, conc=c), "rps",
                                          select(pgb, script=e, conc=c), "tps", 0.60))
