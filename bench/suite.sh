@@ -390,11 +390,8 @@ fi
 
 # ---- the interleaved rounds: pgbench -S, then per endpoint its SQL and its HTTP load, then the wake-up pair ----
 # A warm-up, not recorded: the pgbench database's pages into the caches (a cold first run reads far below its
-# rate), and each service's database through one pgbench -S-like pass of its tables.
+# rate; the services' databases are warmed by the statement capture above).
 pgbench_tps "$RAW/warmup-pgbench-S.txt" -n -S -M prepared -c 4 -j 2 -T "$DURATION" suite_pgbench >/dev/null
-for s in identity idp-management provider-connection; do
-  P -d "${DB[$s]}" -c "SELECT count(*) FROM (SELECT relname FROM pg_stat_user_tables) t" >/dev/null
-done
 ROUNDS_WANTED=0
 for m in P1 P2 P3 P5 P6 P8 P10 P11; do want $m && ROUNDS_WANTED=1; done
 for r in $(seq 1 "$( ((ROUNDS_WANTED)) && echo "$ROUNDS" || echo 0)"); do
