@@ -270,6 +270,8 @@ if [[ -z "$(P -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'suite_p
   P -d postgres -c "CREATE DATABASE suite_pgbench"
   pgbench -i -s 10 -q suite_pgbench >"$RAW/pgbench-init.txt" 2>&1
 fi
+# Statistics, every run: without them each pgbench -S transaction was measured 30-50x slower (planning).
+P -d suite_pgbench -c "ANALYZE"
 P -d postgres -c "DROP DATABASE IF EXISTS suite_wakeup WITH (FORCE)" -c "CREATE DATABASE suite_wakeup"
 P -d suite_wakeup -f bench/suite/wakeup-schema.sql
 
