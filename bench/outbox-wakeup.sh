@@ -75,7 +75,8 @@ for round in 1 2 3; do
     esac
   done
 done
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh" # median
 m_with=$(median "${with[@]}")
 m_without=$(median "${without[@]}")
 m_fwd50=$(median "${fwd50[@]}")

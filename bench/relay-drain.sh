@@ -77,7 +77,8 @@ drain() { # $1 batch size; prints events/s from the first confirmed batch to the
       / greatest(extract(epoch FROM (t.b - t.a)), 0.001)::numeric) FROM outbox, t GROUP BY t.a, t.b"
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh # median
 declare -a base
 declare -A rates
 {

@@ -36,7 +36,8 @@ start_system "$log" IDENTITY_SUITE_PROFILE=release
 await_system "$log" >&2 || { cat "$log"; exit 1; }
 kill -INT "$up"; wait "$up" || true
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=lib/common.sh
+source bench/lib/common.sh # port_free, rss_kb
 start() { # name: starts the binary in the background, sets $pid (its port must be free: no stray service answers)
   local prefix
   port_free "${ports[$1]}" || { echo "port ${ports[$1]} is taken; stop what listens there" >&2; exit 1; }
@@ -84,7 +85,7 @@ exec > >(tee "$out")
   sleep 1 # the statistics collector's flush (PostgreSQL 15 flushes pending counters at most once a second)
   for s in "${services[@]}"; do
     after=$(xacts "$s")
-    rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${pid_of[$s]}/status")
+    rss=$(awk -v kb="$(rss_kb "${pid_of[$s]}")" 'BEGIN {printf "%.1f", kb / 1024}')
     echo "idle $s $rss $(awk -v a="$after" -v b="${before[$s]}" -v t="$IDLE_SECS" 'BEGIN {printf "%.2f", (a - b) / t}')"
   done
 }

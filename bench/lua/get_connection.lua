@@ -1,0 +1,13 @@
+-- GET /admin/provider-connections/{id} over existing connection ids in $TOKEN's scope (one per line in
+-- $IDS_FILE), round-robin per thread from a random offset.
+local ids = {}
+local counter = 0
+function init(args)
+  for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
+  counter = math.random(1, #ids)
+end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", "/admin/provider-connections/" .. ids[(counter % #ids) + 1],
+    { ["authorization"] = "Bearer " .. os.getenv("TOKEN") })
+end
