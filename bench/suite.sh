@@ -74,10 +74,12 @@ have_or_install wrk "wrk (HTTP load at fixed concurrency)" wrk || exit 1
 have_or_install pgbench "pgbench (database baselines)" postgresql-client || exit 1
 OHA=$(cargo_tool oha oha 1.16.0 --no-default-features --features rustls)
 say "building the release binaries"
-cargo build --release --locked -p identity -p idp-management -p provider-connection -p security \
-  -p bus --example raw_publish >&2
+# Exactly the set and profile deploy/local/up.sh builds (so in CI, after ci-up.sh, nothing is rebuilt): the
+# services, mint-jwt, and events-cli's binaries, among them the raw lapin publisher.
+cargo build --release --locked --bins -p identity -p idp-management -p provider-connection -p security \
+  -p events-cli >&2
 BIN="${CARGO_TARGET_DIR:-target}/release"
-RAW_PUBLISH="$BIN/examples/raw_publish"
+RAW_PUBLISH="$BIN/raw-publish"
 ((BUILD_ONLY)) && { rm -rf "$OUT"; echo "$OHA"; exit 0; }
 
 # ---- the suite's PostgreSQL cluster (stopped at the end if this run started it; its data stays) ----
@@ -415,14 +417,24 @@ for r in $(seq 1 "$( ((ROUNDS_WANTED)) && echo "$ROUNDS" || echo 0)"); do
         rss_max_kb="$(cat "$RAW/r$r-c$c-$e.wrk.rss")" --wrk "$RAW/r$r-c$c-$e.wrk"
     done
     if want P11; then
-      for variant in notify none; do
+      # notify: the former trigger; none: the write SQL alone (one process, whose relay is woken in memory);
+      # forward: the same beside what a standby replica's relay sends the leader at most (bus::relay
+      # forward_wakes: a lone NOTIFY with asynchronous commit from its own session, one per 20 ms, 50/s).
+      for variant in notify none forward; do
         if [[ $variant == notify ]]; then
           P -d suite_wakeup -c "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
         else
           P -d suite_wakeup -c "DROP TRIGGER IF EXISTS outbox_notify ON outbox"
         fi
+        notifier=
+        if [[ $variant == forward ]]; then
+          pgbench -n -c 1 -R 50 -T "$DURATION" -f bench/suite/sql/wakeup-forward.sql suite_wakeup \
+            >"$RAW/r$r-c$c-wakeup-forwarder.txt" 2>&1 &
+          notifier=$!
+        fi
         tps=$(pgbench_tps "$RAW/r$r-c$c-wakeup-$variant.txt" -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) -T "$DURATION" \
           -f bench/suite/sql/wakeup.sql suite_wakeup)
+        [[ -z $notifier ]] || wait "$notifier" || true
         rec kind=wakeup variant=$variant conc="$c" round="$r" tps="${tps:-}"
       done
     fi

@@ -4,7 +4,7 @@
 //! and a stream bound to every key (the production topology's shape), deletes both at the end. Prints one line:
 //! `raw_publish messages=N batch=B seconds=S msgs_per_s=R`. Used by bench/suite.sh (issue 10, P5).
 //!
-//!   cargo run --release -p bus --example raw_publish -- [MESSAGES=20000] [BATCH=200] [AMQP_URL]
+//!   cargo run --release -p events-cli --bin raw-publish -- [MESSAGES=20000] [BATCH=200] [AMQP_URL]
 
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,

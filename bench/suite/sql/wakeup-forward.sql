@@ -1,0 +1,4 @@
+BEGIN;
+SET LOCAL synchronous_commit = off;
+NOTIFY outbox_wake;
+COMMIT;
