@@ -15,6 +15,9 @@
 #   --only LIST  measure only these targets (comma-separated ids P1..P11; default all).
 #   --build-only install the tools (wrk, the pinned oha) and build the release binaries, then stop (CI bounds
 #                this step apart from the measured one).
+#   --profile E  instead of the measures: where endpoint E's service spends its time under wrk at 16 connections
+#                (perf cpu-clock samples with DWARF call graphs): a top-symbols table and a flamegraph (the pinned
+#                inferno) in the results directory. E is one of the endpoint names below (get_group, post_group...).
 #
 # Everything runs on the suite's own PostgreSQL 15 cluster (bench/lib/common.sh: port 18240, pg_stat_statements
 # preloaded, data under /var/tmp/identity-suite-bench), the machine's RabbitMQ (exchanges of its own, deleted at
@@ -25,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-SMOKE=0 ROUNDS="" DURATION="" ONLY="" BUILD_ONLY=0
+SMOKE=0 ROUNDS="" DURATION="" ONLY="" BUILD_ONLY=0 PROFILE=""
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1 ;;
@@ -33,6 +36,7 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --only) ONLY=$2; shift ;;
     --build-only) BUILD_ONLY=1 ;;
+    --profile) PROFILE=$2; shift ;;
     -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -372,6 +376,33 @@ pgb() {
     -D users="$USERS" -D groups="$N_GROUPS" -D typeid="$TYPEID" -D apps="$APPS" -D app="$APP" -D ws="$WS" \
     -D connections="$CONNECTIONS" -D offset=$((USERS - 100)) -f "bench/suite/sql/$(field "$e" 3)" "${DB[$s]}"
 }
+
+# ---- --profile ENDPOINT: where its service's time goes under load, then stop ----
+if [[ -n "$PROFILE" ]]; then
+  [[ -n "${EP[$PROFILE]:-}" ]] || { echo "--profile: no endpoint '$PROFILE' (one of: $ENDPOINTS)" >&2; exit 2; }
+  have_or_install perf "perf (profiles)" linux-perf || exit 1
+  COLLAPSE=$(cargo_tool inferno-collapse-perf inferno 0.12.8)
+  FLAMEGRAPH="$(dirname "$COLLAPSE")/inferno-flamegraph"
+  s=$(field "$PROFILE" 1)
+  say "profiling $PROFILE ($s, pid ${PID[$s]}) for ${DURATION}s under wrk at 16 connections"
+  DURATION=2 wrk_run "$PROFILE" 16 "$RAW/profile-warmup.wrk"
+  perf record -q -F 499 -e cpu-clock --call-graph dwarf,16384 -p "${PID[$s]}" -o "$RAW/perf-$PROFILE.data" \
+    -- sleep "$DURATION" 2>"$RAW/perf-record.log" &
+  perf_pid=$!
+  wrk_run "$PROFILE" 16 "$RAW/profile-$PROFILE.wrk"
+  wait "$perf_pid" || true
+  perf report -i "$RAW/perf-$PROFILE.data" --stdio --no-children --sort symbol --percent-limit 0.7 \
+    >"$RAW/profile-$PROFILE.txt" 2>/dev/null
+  perf report -i "$RAW/perf-$PROFILE.data" --stdio --children --sort symbol --percent-limit 3 -g none \
+    >"$RAW/profile-$PROFILE-inclusive.txt" 2>/dev/null
+  perf script -i "$RAW/perf-$PROFILE.data" 2>/dev/null | "$COLLAPSE" >"$RAW/profile-$PROFILE.folded"
+  "$FLAMEGRAPH" --title "$PROFILE under wrk, 16 connections" <"$RAW/profile-$PROFILE.folded" >"$RAW/profile-$PROFILE.svg"
+  rm -f "$RAW/perf-$PROFILE.data"
+  grep -E '^ +[0-9.]+%' "$RAW/profile-$PROFILE.txt" | head -25
+  echo "wrk: $(grep -E 'Requests/sec' "$RAW/profile-$PROFILE.wrk")"
+  echo "profile: $RAW/profile-$PROFILE.txt (self), $RAW/profile-$PROFILE-inclusive.txt, flamegraph $RAW/profile-$PROFILE.svg"
+  exit 0
+fi
 
 # ---- each endpoint's own SQL, from pg_stat_statements (kept beside; the pgbench scripts mirror it) ----
 if want P2 || want P3; then
