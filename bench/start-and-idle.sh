@@ -34,7 +34,7 @@ log="$(mktemp)"
 source deploy/local/lib/system.sh
 start_system "$log" IDENTITY_SUITE_PROFILE=release
 await_system "$log" >&2 || { cat "$log"; exit 1; }
-kill -INT "$up"; wait "$up" || true
+stop_system || true
 
 # shellcheck source=lib/common.sh
 source bench/lib/common.sh # port_free, rss_kb

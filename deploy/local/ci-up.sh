@@ -83,9 +83,8 @@ if [[ -x "$events_bin" ]]; then
   echo "ci-up: events stats --from first shows the demo calls' events"
 fi
 
-kill -INT "$up"
 code=0
-wait "$up" || code=$?
+stop_system || code=$?
 [[ $code -eq 0 ]] || fail "up.sh exited $code after SIGINT"
 for name in "${services[@]}"; do
   grep -q "^$name stopped cleanly" "$out" || fail "$name did not stop cleanly"

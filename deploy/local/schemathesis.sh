@@ -54,8 +54,7 @@ export IDENTITY_SUITE_DATABASE_SUFFIX="$suffix"
 up=""
 cleanup() {
   if [[ -n "$up" ]] && kill -0 "$up" 2>/dev/null; then
-    kill -INT "$up" 2>/dev/null || true
-    wait "$up" 2>/dev/null || true
+    stop_system 2>/dev/null || true
   fi
   for name in identity idp-management provider-connection; do
     psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"${name//-/_}$suffix\" WITH (FORCE)" >/dev/null 2>&1 || true
