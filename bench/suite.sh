@@ -99,8 +99,10 @@ rec kind=machine cores="$(nproc)" ram_gib="$(free -g | awk '/Mem:/{print $2}')" 
   duration="$DURATION" commit="$(git rev-parse --short HEAD)" started="$STAMP" only="$ONLY"
 
 # ---- configuration: ports, exchanges, keys (as the per-service bench scripts use them) ----
-declare -A PORT=([identity]=18201 [idp-management]=18202 [provider-connection]=18203)
-FAKE_PORT=18209
+# A smoke run (CI) listens on ports of its own, so it can run while a full run measures on the same machine.
+P0=$( ((SMOKE)) && echo 18210 || echo 18200)
+declare -A PORT=([identity]=$((P0 + 1)) [idp-management]=$((P0 + 2)) [provider-connection]=$((P0 + 3)))
+FAKE_PORT=$((P0 + 9))
 # One set of databases per size, so a smoke run never drops the full-size seed (and the reverse).
 declare -A DB=([identity]=suite_identity_$SIZES [idp-management]=suite_idp_management_$SIZES
   [provider-connection]=suite_provider_connection_$SIZES)
@@ -188,7 +190,11 @@ cleanup() {
     rabbitmqadmin -q delete exchange name="$EXB.$s" >/dev/null 2>&1 || true
   done
   rm -rf "$WORK"
-  ((PG_WAS_UP)) || bench_pg_down
+  # Stopped when this run started it and no other run (a smoke run beside a full one) still uses it.
+  if ((PG_WAS_UP == 0)) && [[ "$(P -d postgres -c "SELECT count(*) FROM pg_stat_activity
+      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()" 2>/dev/null)" == 0 ]]; then
+    bench_pg_down
+  fi
 }
 trap cleanup EXIT
 mint() { # audience claims-json
