@@ -78,8 +78,9 @@ have_or_install wrk "wrk (HTTP load at fixed concurrency)" wrk || exit 1
 have_or_install pgbench "pgbench (database baselines)" postgresql-client || exit 1
 OHA=$(cargo_tool oha oha 1.16.0 --no-default-features --features rustls)
 say "building the release binaries"
-# Exactly the set and profile deploy/local/up.sh builds (so in CI, after ci-up.sh, nothing is rebuilt): the
-# services, mint-jwt, and events-cli's binaries, among them the raw lapin publisher.
+# Exactly the set and profile deploy/local/up.sh builds by default (after `up.sh`, nothing is rebuilt): the
+# services, mint-jwt, and events-cli's binaries, among them the raw lapin publisher. CI's up.sh runs the debug
+# build, so CI's first smoke run builds these once (about 16 minutes cold here), later runs only what changed.
 cargo build --release --locked --bins -p identity -p idp-management -p provider-connection -p security \
   -p events-cli >&2
 BIN="${CARGO_TARGET_DIR:-target}/release"
