@@ -3,36 +3,10 @@
 //! URL, and a cursor this list did not give is 400 naming `after`.
 
 use reqwest::Response;
-use reqwest::header::LINK;
 use serde_json::Value;
+use test_support::http::{cursor_of, next_of};
 
 use crate::helpers::{KEY, TestApp, assert_bad_field};
-
-/// The URL of a `Link: <url>; rel="next"` header, if any.
-fn next_of(response: &Response) -> Option<String> {
-    let link = response.headers().get(LINK)?.to_str().unwrap();
-    let (target, params) = link.split_once(';').unwrap();
-    assert_eq!(params.trim(), r#"rel="next""#, "{link}");
-    Some(
-        target
-            .trim()
-            .strip_prefix('<')
-            .unwrap()
-            .strip_suffix('>')
-            .unwrap()
-            .to_owned(),
-    )
-}
-
-/// The `after` value of a `Link` URL.
-fn cursor_of(link: &str) -> String {
-    reqwest::Url::parse(&format!("http://base{link}"))
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "after")
-        .map(|(_, value)| value.into_owned())
-        .unwrap()
-}
 
 async fn get_absolute(app: &TestApp, path_and_query: &str) -> Response {
     app.client

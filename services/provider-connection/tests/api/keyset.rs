@@ -4,36 +4,11 @@
 
 use diesel_async::RunQueryDsl;
 use reqwest::Response;
-use reqwest::header::LINK;
 use serde_json::Value;
+use test_support::http::{cursor_of, next_of};
 
 use crate::helpers::*;
 use provider_connection::auth::Capability;
-
-/// The URL of a `Link: <url>; rel="next"` header, if any.
-fn next_of(response: &Response) -> Option<String> {
-    let link = response.headers().get(LINK)?.to_str().unwrap();
-    let (target, params) = link.split_once(';').unwrap();
-    assert_eq!(params.trim(), r#"rel="next""#, "{link}");
-    Some(
-        target
-            .trim()
-            .strip_prefix('<')
-            .unwrap()
-            .strip_suffix('>')
-            .unwrap()
-            .to_owned(),
-    )
-}
-
-fn cursor_of(link: &str) -> String {
-    url::Url::parse(&format!("http://base{link}"))
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "after")
-        .map(|(_, value)| value.into_owned())
-        .unwrap()
-}
 
 async fn rows(response: Response) -> Vec<Value> {
     assert_eq!(response.status(), 200);
