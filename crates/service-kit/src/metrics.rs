@@ -32,3 +32,21 @@ pub fn handle() -> Option<PrometheusHandle> {
         })
         .clone()
 }
+
+/// How often histogram samples are folded into their buckets (the crate's own default for its upkeep task).
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorded histogram samples into their buckets every [`UPKEEP_EVERY`] until `stop`. The recorder
+/// keeps every sample until upkeep runs, and without this task upkeep ran only when `/metrics` was scraped: a
+/// service nobody scraped grew by two samples per request, without bound (`install_recorder` leaves the task
+/// to its caller).
+pub async fn upkeep(handle: PrometheusHandle, stop: tokio_util::sync::CancellationToken) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            _ = stop.cancelled() => return,
+        }
+    }
+}

@@ -54,6 +54,9 @@ impl Foundation {
         }
         let pool = persistence::db::build_pool(db)?;
         let mut background = Background::new();
+        if let Some(handle) = crate::metrics::handle() {
+            background.spawn(crate::metrics::upkeep(handle, background.token()));
+        }
         let relay = Relay::new(&db.url, bus.clone(), name);
         let relay_status = relay.status();
         if bus.relay_enabled {
