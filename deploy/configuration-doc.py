@@ -27,6 +27,7 @@ SHARED = {
     "bus.exchange": "Durable topic exchange events are published to; routing key = event type.",
     "bus.relay_enabled": "Run the outbox relay in this process (one replica at a time holds the relay lock).",
     "bus.batch_size": "Outbox events published per round trip of publisher confirms.",
+    "bus.in_flight_batches": "Batches the relay has sent whose confirms may still come (at least 1): the next batch is read and sent while earlier ones' confirms travel, so a confirm's round trip is not on the path of every later event. 1 waits for each batch's confirms before reading on. Batches are marked delivered in order, and a failure drops every unmarked batch and reads them again from the oldest undelivered event (at least once, as within one batch).",
     "bus.poll_interval_ms": "Longest wait of the relay's adaptive safety poll (20 ms while events flow, doubling to this when quiet). This process's commits wake its relay at once, other replicas' by a NOTIFY they send after their commit; the poll finds what a lost notification missed. An idle service polls about once per interval.",
     "bus.stream_enabled": "Keep every event in the RabbitMQ stream `<exchange>.stream` (bound to all routing keys) for replay; with it off, an event no queue is bound for stays in the outbox (publishes are mandatory).",
     "bus.stream_max_age": "The stream's age limit (`x-max-age`: `7D`, `36h`, `90m`, `1Y`); applies when this service declares the stream first.",

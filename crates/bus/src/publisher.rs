@@ -62,7 +62,13 @@ impl Publisher {
     ///
     /// Returns the sequence numbers of the confirmed prefix of the batch, plus the error that cut it short if
     /// any: only a prefix is reported so that an event is never marked delivered ahead of an earlier one.
-    pub async fn publish(&self, batch: &[Pending]) -> (Vec<i64>, Option<PublishError>) {
+    pub async fn publish(&self, batch: &[Pending]) -> Confirmed {
+        self.send_batch(batch).await.confirmed().await
+    }
+
+    /// Hands a batch to the broker without waiting for its confirms, so the next batch can be read and sent
+    /// while they come (the relay's in-flight window). Stops at the first event that could not be sent.
+    pub async fn send_batch(&self, batch: &[Pending]) -> Sent {
         let mut confirms = Vec::with_capacity(batch.len());
         let mut cut_short = None;
         for event in batch {
@@ -78,21 +84,11 @@ impl Publisher {
                 }
             }
         }
-        let mut acked = Vec::with_capacity(confirms.len());
-        for (seq, id, confirm) in confirms {
-            match tokio::time::timeout(self.confirm_timeout, confirm).await {
-                // Acked with the message handed back: mandatory and unroutable, so nobody has it.
-                Ok(Ok(Confirmation::Ack(Some(_)))) => {
-                    metrics::counter!("outbox_unroutable_total").increment(1);
-                    return (acked, Some(PublishError::Unroutable(id)));
-                }
-                Ok(Ok(confirmation)) if confirmation.is_ack() => acked.push(seq),
-                Ok(Ok(_)) => return (acked, Some(PublishError::Nacked(id))),
-                Ok(Err(err)) => return (acked, Some(err.into())),
-                Err(_) => return (acked, Some(PublishError::Timeout(self.confirm_timeout))),
-            }
+        Sent {
+            confirms,
+            cut_short,
+            confirm_timeout: self.confirm_timeout,
         }
-        (acked, cut_short)
     }
 
     async fn send(&self, event: &Pending) -> Result<lapin::PublisherConfirm, PublishError> {
@@ -133,5 +129,47 @@ impl Publisher {
                 "broker did not answer the close; connection abandoned"
             );
         }
+    }
+}
+
+/// What a batch's confirms came to: the sequence numbers of its confirmed prefix, and the error that ended it.
+pub type Confirmed = (Vec<i64>, Option<PublishError>);
+
+/// A batch handed to the broker, its confirms still to come.
+pub struct Sent {
+    confirms: Vec<(i64, uuid::Uuid, lapin::PublisherConfirm)>,
+    cut_short: Option<PublishError>,
+    confirm_timeout: std::time::Duration,
+}
+
+impl Sent {
+    /// The last sequence number handed to the broker, if any was.
+    pub fn last_seq(&self) -> Option<i64> {
+        self.confirms.last().map(|(seq, _, _)| *seq)
+    }
+
+    /// Whether sending stopped before the batch's end (the channel is broken: send nothing more on it).
+    pub fn cut_short(&self) -> bool {
+        self.cut_short.is_some()
+    }
+
+    /// Waits for the confirms, each within the confirm timeout: the sequence numbers of the confirmed prefix,
+    /// and the error that ended it if any (an event is never reported ahead of an earlier one).
+    pub async fn confirmed(self) -> Confirmed {
+        let mut acked = Vec::with_capacity(self.confirms.len());
+        for (seq, id, confirm) in self.confirms {
+            match tokio::time::timeout(self.confirm_timeout, confirm).await {
+                // Acked with the message handed back: mandatory and unroutable, so nobody has it.
+                Ok(Ok(Confirmation::Ack(Some(_)))) => {
+                    metrics::counter!("outbox_unroutable_total").increment(1);
+                    return (acked, Some(PublishError::Unroutable(id)));
+                }
+                Ok(Ok(confirmation)) if confirmation.is_ack() => acked.push(seq),
+                Ok(Ok(_)) => return (acked, Some(PublishError::Nacked(id))),
+                Ok(Err(err)) => return (acked, Some(err.into())),
+                Err(_) => return (acked, Some(PublishError::Timeout(self.confirm_timeout))),
+            }
+        }
+        (acked, self.cut_short)
     }
 }

@@ -19,16 +19,23 @@
 //! readiness and `/metrics` when work waits but nothing has been confirmed for a while.
 
 use crate::BusSettings;
-use crate::publisher::Publisher;
+use crate::publisher::{Confirmed, Publisher};
 use diesel_async::AsyncPgConnection;
 use futures_util::{FutureExt, StreamExt};
 use persistence::{DbError, outbox};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+/// A batch sent on the current channel, its confirms awaited in order.
+struct InFlight {
+    seqs: Vec<i64>,
+    confirms: futures_util::future::BoxFuture<'static, Confirmed>,
+}
 
 /// How long closing a broken connection may take before it is abandoned.
 const CLOSE_BOUND: Duration = Duration::from_secs(1);
@@ -185,6 +192,7 @@ impl Relay {
         db: &mut AsyncPgConnection,
         shutdown: &CancellationToken,
     ) -> Result<(), DbError> {
+        outbox::prepare_relay_session(db).await?;
         // Other replicas' wake-ups arrive on this session from now on, buffered until the idle wait reads them.
         outbox::listen(db).await?;
         let mut publisher: Option<Publisher> = None;
@@ -194,6 +202,12 @@ impl Relay {
         let mut next_purge = Instant::now() + Duration::from_secs(5);
         let mut last_report: Option<Instant> = None;
         let batch_size = usize::try_from(self.settings.batch_size).unwrap_or(usize::MAX);
+        // Batches sent whose confirms may still come (`bus.in_flight_batches`): the next batch is read and sent
+        // while earlier ones' confirms travel, so a confirm's round trip is not on the path of every later event.
+        let window = usize::try_from(self.settings.in_flight_batches.max(1)).unwrap_or(1);
+        let mut in_flight: VecDeque<InFlight> = VecDeque::with_capacity(window);
+        // Sending stopped short on the current channel: settle what is in flight, send nothing more on it.
+        let mut broken = false;
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -229,8 +243,32 @@ impl Relay {
             // only for those that come after.
             let generation = outbox::wake_generation();
             drain_notifications(db);
-            let batch = outbox::pending(db, self.settings.batch_size).await?;
-            if batch.is_empty() {
+            if !broken && in_flight.len() < window {
+                let sent_seqs: Vec<i64> = in_flight
+                    .iter()
+                    .flat_map(|b| b.seqs.iter().copied())
+                    .collect();
+                let batch =
+                    outbox::pending_except(db, &sent_seqs, self.settings.batch_size).await?;
+                if !batch.is_empty() {
+                    poll.busy();
+                    self.status.set_waiting(true);
+                    if batch.len() >= batch_size {
+                        // A real backlog: the gauge is worth a count, at most once a second.
+                        self.report_backlog(db, &mut last_report).await?;
+                    }
+                    let sent = current.send_batch(&batch).await;
+                    broken = sent.cut_short();
+                    in_flight.push_back(InFlight {
+                        seqs: batch.iter().map(|event| event.seq).collect(),
+                        confirms: Box::pin(sent.confirmed()),
+                    });
+                    continue;
+                }
+            }
+            // Room for one more batch while the oldest one's confirms come.
+            let room = !broken && in_flight.len() < window;
+            let Some(oldest) = in_flight.front_mut() else {
                 metrics::gauge!("outbox_backlog").set(0.0);
                 metrics::gauge!("outbox_oldest_pending_age_seconds").set(0.0);
                 self.status.set_waiting(false);
@@ -244,20 +282,27 @@ impl Relay {
                     _ = shutdown.cancelled() => {}
                 }
                 continue;
-            }
-            poll.busy();
-            self.status.set_waiting(true);
-            if batch.len() >= batch_size {
-                // A real backlog: the gauge is worth a count, at most once a second.
-                self.report_backlog(db, &mut last_report).await?;
-            }
-            let (acked, failure) = current.publish(&batch).await;
-            if !acked.is_empty() {
-                outbox::mark_delivered(db, &acked).await?;
-                self.status.set_waiting(false);
-                metrics::counter!("outbox_delivered_total").increment(acked.len() as u64);
-            }
+            };
+            // The oldest batch's confirms; a wake-up meanwhile sends the next batch while they come.
+            let settled = {
+                let mut forwarded = std::pin::pin!(db.notifications_stream());
+                tokio::select! {
+                    biased;
+                    outcome = &mut oldest.confirms => Some(outcome),
+                    _ = outbox::woken_since(generation), if room => None,
+                    Some(_) = forwarded.next(), if room => None,
+                }
+            };
+            let Some((acked, failure)) = settled else {
+                continue;
+            };
+            in_flight.pop_front();
+            self.settle(db, &acked).await?;
             if let Some(err) = failure {
+                // Later batches are not marked (an event is never marked ahead of an earlier one): they are
+                // read again, and published again, after the reconnect.
+                in_flight.clear();
+                broken = false;
                 tracing::warn!(error = %err, "publishing failed; reconnecting to the broker");
                 self.status.set_connected(false);
                 if let Some(broken) = publisher.take() {
@@ -265,10 +310,29 @@ impl Relay {
                 }
             }
         }
+        // Shutdown: the batches in hand are settled (each confirm is bounded by the confirm timeout).
+        while let Some(batch) = in_flight.pop_front() {
+            let (acked, failure) = batch.confirms.await;
+            self.settle(db, &acked).await?;
+            if failure.is_some() {
+                break;
+            }
+        }
         if let Some(open) = publisher.take() {
             open.close(CLOSE_BOUND).await;
         }
         self.status.set_connected(false);
+        Ok(())
+    }
+
+    /// Marks a batch's confirmed prefix delivered.
+    async fn settle(&self, db: &mut AsyncPgConnection, acked: &[i64]) -> Result<(), DbError> {
+        if acked.is_empty() {
+            return Ok(());
+        }
+        outbox::mark_delivered(db, acked).await?;
+        self.status.set_waiting(false);
+        metrics::counter!("outbox_delivered_total").increment(acked.len() as u64);
         Ok(())
     }
 

@@ -13,6 +13,9 @@ pub struct BusSettings {
     pub relay_enabled: bool,
     /// Events published per round trip of confirms.
     pub batch_size: i64,
+    /// Batches sent whose confirms may still come: the next batch is read and sent while earlier ones' confirms
+    /// travel. 1 waits for each batch's confirms before reading the next.
+    pub in_flight_batches: u32,
     /// Longest wait of the adaptive poll for rows other replicas commit (this process's commits wake it at once).
     pub poll_interval_ms: u64,
     /// How long to wait for the broker's TCP + AMQP handshake before backing off.

@@ -33,6 +33,7 @@ impl Bed {
             exchange: exchange.clone(),
             relay_enabled: true,
             batch_size: 100,
+            in_flight_batches: 4,
             poll_interval_ms,
             connect_timeout_ms: 1000,
             confirm_timeout_ms: 2000,
@@ -421,6 +422,96 @@ async fn an_event_routed_nowhere_is_not_marked_delivered_and_goes_out_once_a_que
     while delivered(&mut writer).await != (1, 1) {
         assert!(Instant::now() < deadline, "never marked delivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_of_many_in_flight_windows_goes_out_once_each_and_in_order() {
+    // 1,000 events, 100 per batch: ten batches through a window of four in flight.
+    let bed = Bed::new(200).await;
+    let mut writer = bed.conn().await;
+    let events: Vec<CloudEvent> = (0..1000)
+        .map(|n| {
+            let subject = format!("backlog-{n:04}");
+            CloudEvent::of("/bus-test", "bus.test.written.v1", &subject, &subject)
+        })
+        .collect();
+    writer
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            outbox::append(conn, &events).await
+        })
+        .await
+        .unwrap();
+    let (relay, _) = bed.relay("relay_window", bed.settings.clone());
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(relay.run(stop.clone()));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while delivered(&mut writer).await != (1000, 1000) {
+        assert!(
+            Instant::now() < deadline,
+            "not delivered: {:?}",
+            delivered(&mut writer).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.cancel();
+    task.await.unwrap();
+    let first = lapin::types::AMQPValue::LongString("first".into());
+    let expected: Vec<String> = (0..1000).map(|n| format!("backlog-{n:04}")).collect();
+    assert_eq!(read_stream(&bed.exchange, first, 1000).await, expected);
+    // Exactly once each: nothing more follows the thousandth.
+    let after = lapin::types::AMQPValue::LongLongInt(1000);
+    assert!(
+        test_support::read_stream(&bed.exchange, after, 1, Duration::from_millis(500))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_committed_after_a_later_numbered_one_is_still_published() {
+    // Sequence numbers are taken at insert and rows appear at commit, so a lower number can become visible
+    // after a higher one was read and sent: the relay must not read on from the last number it sent.
+    let bed = Bed::new(10_000).await;
+    let mut subscriber = Subscriber::bind(&bed.exchange).await;
+    let (relay, _) = bed.relay("relay_late_commit", bed.settings.clone());
+    let status = relay.status();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(relay.run(stop.clone()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(status.leader() && status.broker_connected()) {
+        assert!(Instant::now() < deadline, "relay never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut early = bed.conn().await;
+    let mut late = bed.conn().await;
+    let event = CloudEvent::of("/bus-test", "bus.test.written.v1", "early", &"early");
+    let outcome = early
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            outbox::append(conn, &[event]).await?;
+            bed.write(&mut late, "late").await;
+            assert_eq!(
+                next_subject(&mut subscriber, Duration::from_secs(5)).await,
+                "late"
+            );
+            Ok(())
+        })
+        .await;
+    outbox::wake_after_commit(outcome).unwrap();
+    assert_eq!(
+        next_subject(&mut subscriber, Duration::from_secs(5)).await,
+        "early"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while delivered(&mut late).await != (2, 2) {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            delivered(&mut late).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     stop.cancel();
     task.await.unwrap();

@@ -31,6 +31,7 @@ impl Bed {
             exchange: exchange.clone(),
             relay_enabled: false,
             batch_size: 100,
+            in_flight_batches: 4,
             poll_interval_ms: 200,
             connect_timeout_ms: 1000,
             confirm_timeout_ms: 2000,

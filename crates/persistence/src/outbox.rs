@@ -82,6 +82,17 @@ pub async fn listen(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// Prepares the leading relay's lock session: its own commits (the marks of confirmed events, the purges) do not
+/// wait for the WAL flush. A mark lost with a crash of PostgreSQL only means its events are published once more,
+/// which at-least-once delivery already allows (subscribers dedupe by event id); waiting for the flush put one
+/// more synchronous commit per batch in the queue the writers' own commits wait in.
+pub async fn prepare_relay_session(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('synchronous_commit', 'off', false)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Prepares a session for [`notify_leader`]: its transactions (each a lone `NOTIFY`) do not wait for the WAL
 /// flush, so the lock a `NOTIFY` takes on the whole cluster at commit is held for microseconds, and by this
 /// session alone, never by a change's commit. Its `application_name` gains ` wake`, so operators (and fault
@@ -109,6 +120,27 @@ pub async fn notify_leader(conn: &mut AsyncPgConnection) -> QueryResult<()> {
 pub async fn pending(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Pending>> {
     outbox::table
         .filter(outbox::delivered_at.is_null())
+        .order(outbox::seq.asc())
+        .limit(limit)
+        .select(Pending::as_select())
+        .load(conn)
+        .await
+}
+
+/// The oldest `limit` undelivered events except those in `in_flight` (sent, their confirms still to come). Not a
+/// cursor past the last sent event: a transaction can commit a lower sequence number after a higher one was
+/// read, and a cursor would skip it for good.
+pub async fn pending_except(
+    conn: &mut AsyncPgConnection,
+    in_flight: &[i64],
+    limit: i64,
+) -> QueryResult<Vec<Pending>> {
+    if in_flight.is_empty() {
+        return pending(conn, limit).await;
+    }
+    outbox::table
+        .filter(outbox::delivered_at.is_null())
+        .filter(outbox::seq.ne_all(in_flight))
         .order(outbox::seq.asc())
         .limit(limit)
         .select(Pending::as_select())

@@ -87,6 +87,9 @@ impl CommonSettings {
         if self.bus.batch_size < 1 {
             return fail("bus.batch_size must be at least 1");
         }
+        if self.bus.in_flight_batches == 0 {
+            return fail("bus.in_flight_batches must be at least 1");
+        }
         if self.bus.poll_interval_ms == 0 {
             return fail("bus.poll_interval_ms must be at least 1");
         }
@@ -268,6 +271,7 @@ mod tests {
         exchange = "x"
         relay_enabled = false
         batch_size = 1
+        in_flight_batches = 1
         poll_interval_ms = 1
         connect_timeout_ms = 1
         confirm_timeout_ms = 1
