@@ -31,6 +31,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// While events flow, the shortest time between two reads of the outbox: commits arriving meanwhile go out in one
+/// batch. It bounds what a burst adds to an event's commit-to-publish lag; a full batch is read on at once.
+const LINGER: Duration = Duration::from_millis(5);
+
 /// A batch sent on the current channel, its confirms awaited in order.
 struct InFlight {
     seqs: Vec<i64>,
@@ -193,7 +197,7 @@ impl Relay {
         shutdown: &CancellationToken,
     ) -> Result<(), DbError> {
         outbox::prepare_relay_session(db).await?;
-        // Other replicas' wake-ups arrive on this session from now on, buffered until the idle wait reads them.
+        // Other replicas' wake-ups arrive on this session from now on, buffered until the relay reads them.
         outbox::listen(db).await?;
         let mut publisher: Option<Publisher> = None;
         let mut broker_backoff = Backoff::new(self.settings.max_backoff());
@@ -208,6 +212,12 @@ impl Relay {
         let mut in_flight: VecDeque<InFlight> = VecDeque::with_capacity(window);
         // Sending stopped short on the current channel: settle what is in flight, send nothing more on it.
         let mut broken = false;
+        // Whether the outbox may hold unsent rows: a wake-up, a full batch (a backlog), the safety poll, a start.
+        let mut stale = true;
+        let mut seen = outbox::wake_generation();
+        // While events flow, a read waits until LINGER after the one before, so a burst of commits goes out as
+        // one batch instead of one read, one publish and one mark per commit.
+        let mut not_before: Option<Instant> = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
@@ -228,6 +238,7 @@ impl Relay {
                             "outbox relay connected to the broker"
                         );
                         publisher = Some(connected);
+                        stale = true;
                     }
                     Err(err) => {
                         self.status.set_connected(false);
@@ -238,24 +249,32 @@ impl Relay {
                 }
                 continue;
             };
-            // Read on the lock-holding session: if it died, this fails and the relay stops here (fencing).
-            // Wake-ups that came before this read are answered by it: note them first, then read, then wait
-            // only for those that come after.
+            // Wake-ups noted before a read are answered by it; the waits below are for those after it.
             let generation = outbox::wake_generation();
-            drain_notifications(db);
-            if !broken && in_flight.len() < window {
+            let forwarded = drain_notifications(db);
+            stale |= forwarded || generation != seen;
+            seen = generation;
+            let room = !broken && in_flight.len() < window;
+            let due = not_before.is_none_or(|at| Instant::now() >= at);
+            if stale && room && due {
+                stale = false;
                 let sent_seqs: Vec<i64> = in_flight
                     .iter()
                     .flat_map(|b| b.seqs.iter().copied())
                     .collect();
+                // Read on the lock-holding session: if it died, this fails and the relay stops here (fencing).
                 let batch =
                     outbox::pending_except(db, &sent_seqs, self.settings.batch_size).await?;
                 if !batch.is_empty() {
                     poll.busy();
                     self.status.set_waiting(true);
                     if batch.len() >= batch_size {
-                        // A real backlog: the gauge is worth a count, at most once a second.
+                        // A real backlog: read on at once, and the gauge is worth a count, at most once a second.
+                        stale = true;
+                        not_before = None;
                         self.report_backlog(db, &mut last_report).await?;
+                    } else {
+                        not_before = Some(Instant::now() + LINGER);
                     }
                     let sent = current.send_batch(&batch).await;
                     broken = sent.cut_short();
@@ -265,32 +284,44 @@ impl Relay {
                     });
                     continue;
                 }
+                not_before = None;
             }
-            // Room for one more batch while the oldest one's confirms come.
-            let room = !broken && in_flight.len() < window;
-            let Some(oldest) = in_flight.front_mut() else {
+            if in_flight.is_empty() && !stale {
                 metrics::gauge!("outbox_backlog").set(0.0);
                 metrics::gauge!("outbox_oldest_pending_age_seconds").set(0.0);
                 self.status.set_waiting(false);
-                let wait = poll.idle();
-                let mut forwarded = std::pin::pin!(db.notifications_stream());
-                tokio::select! {
-                    _ = outbox::woken_since(generation) => poll.woken(),
-                    // An error here is the session's: the next read fails and ends the tenure.
-                    Some(_) = forwarded.next() => poll.woken(),
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = shutdown.cancelled() => {}
-                }
-                continue;
-            };
-            // The oldest batch's confirms; a wake-up meanwhile sends the next batch while they come.
+            }
+            // Wait for what comes first: the oldest batch's confirms, a wake-up, the end of the linger when
+            // there is something to read, or (nothing in flight, nothing to read) the safety poll.
+            let linger = not_before.filter(|_| stale && room);
+            let idle = (in_flight.is_empty() && !stale).then(|| poll.idle());
             let settled = {
+                let oldest = async {
+                    match in_flight.front_mut() {
+                        Some(batch) => Some((&mut batch.confirms).await),
+                        None => std::future::pending().await,
+                    }
+                };
                 let mut forwarded = std::pin::pin!(db.notifications_stream());
                 tokio::select! {
                     biased;
-                    outcome = &mut oldest.confirms => Some(outcome),
-                    _ = outbox::woken_since(generation), if room => None,
-                    Some(_) = forwarded.next(), if room => None,
+                    outcome = oldest => outcome,
+                    _ = outbox::woken_since(generation) => {
+                        poll.woken();
+                        None
+                    }
+                    // An error here is the session's: the next read fails and ends the tenure.
+                    Some(_) = forwarded.next() => {
+                        poll.woken();
+                        stale = true;
+                        None
+                    }
+                    _ = tokio::time::sleep_until(linger.unwrap_or_else(Instant::now)), if linger.is_some() => None,
+                    _ = tokio::time::sleep(idle.unwrap_or_default()), if idle.is_some() => {
+                        stale = true;
+                        None
+                    }
+                    _ = shutdown.cancelled() => None,
                 }
             };
             let Some((acked, failure)) = settled else {
@@ -375,10 +406,15 @@ impl Relay {
     }
 }
 
-/// Discards the other replicas' wake-ups buffered on the relay's session: the read that follows sees their rows.
-fn drain_notifications(db: &mut AsyncPgConnection) {
+/// Takes the other replicas' wake-ups buffered on the relay's session (the read that follows sees their rows);
+/// whether there was any.
+fn drain_notifications(db: &mut AsyncPgConnection) -> bool {
     let mut buffered = std::pin::pin!(db.notifications_stream());
-    while let Some(Some(_)) = buffered.next().now_or_never() {}
+    let mut any = false;
+    while let Some(Some(_)) = buffered.next().now_or_never() {
+        any = true;
+    }
+    any
 }
 
 /// While this process's relay does not lead (a standby, or another replica holds the lock), tells the leader
