@@ -12,7 +12,8 @@
 #                measure has no number.
 #   --rounds N   rounds of the interleaved measures (default 3; the report quotes median, min and max).
 #   --duration S seconds per load run (default 8).
-#   --only LIST  measure only these targets (comma-separated ids P1..P11; default all).
+#   --only LIST  measure only these targets (comma-separated ids P1..P11, and POOL: the request pool's size swept;
+#                default all).
 #   --build-only install the tools (wrk, the pinned oha) and build the release binaries, then stop (CI bounds
 #                this step apart from the measured one).
 #   --profile E  instead of the measures: where endpoint E's service spends its time under wrk at 16 connections
@@ -56,10 +57,12 @@ if ((SMOKE)); then
   ROUNDS=${ROUNDS:-1} DURATION=${DURATION:-1}
   USERS=1000 N_GROUPS=100 TYPES=5 PERMS=20 PER_USER=5 APPS=20 IDPS=5 CONNECTIONS=640 TENANTS=64
   CONCS="16" EVENTS=2000 STARTS=2 IDLE_SECS=2 SIZES=smoke # one of the target concurrencies: proves each measure
+  POOLS="2 10"
 else
   ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-8}
   USERS=1000000 N_GROUPS=100000 TYPES=50 PERMS=1000 PER_USER=5 APPS=10000 IDPS=5 CONNECTIONS=100000 TENANTS=10000
   CONCS="1 4 16 64" EVENTS=20000 STARTS=7 IDLE_SECS=30 SIZES=full
+  POOLS="2 4 6 10 16 32"
 fi
 TARGET_CONCS="16 64" # the issue's targets are at 16 and 64 connections
 
@@ -326,13 +329,24 @@ if want P7 || want P8; then
   say "idle: ${IDLE_SECS}s, all three running"
   sleep 3
   xacts() { P -d postgres -c "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '${DB[$1]}'"; }
+  # Two counts: the statements the service itself sent (pg_stat_statements, transaction control left out: the
+  # issue's "queries"), and the database's transactions (pg_stat_database), which also count autovacuum's and
+  # autoanalyze's own, busy after the seeding and the load runs, and so are an upper bound.
+  idle_statements() { # NAME OUT: the statements of NAME's database since the reset, their sum printed
+    P -d postgres -F $'\t' -c "SELECT s.calls, regexp_replace(s.query, '\s+', ' ', 'g') FROM pg_stat_statements s
+      JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '${DB[$1]}' AND s.query !~* '^\s*(BEGIN|COMMIT|ROLLBACK)'
+      ORDER BY s.calls DESC" >"$2"
+    awk -F'\t' '{n += $1} END {print n + 0}' "$2"
+  }
   declare -A BEFORE=()
+  P -d postgres -c "SELECT pg_stat_statements_reset()" >/dev/null
   for s in identity idp-management provider-connection; do BEFORE[$s]=$(xacts "$s"); done
   sleep "$IDLE_SECS"
   sleep 1 # the statistics' flush (at most once a second)
   for s in identity idp-management provider-connection; do
     rec kind=idle service="$s" seconds="$IDLE_SECS" rss_kb="$(rss_kb "${PID[$s]}")" \
-      xacts_per_s="$(echo "scale=3; ($(xacts "$s") - ${BEFORE[$s]}) / $IDLE_SECS" | bc)"
+      xacts_per_s="$(echo "scale=3; ($(xacts "$s") - ${BEFORE[$s]}) / $IDLE_SECS" | bc)" \
+      queries_per_s="$(echo "scale=3; $(idle_statements "$s" "$RAW/idle-statements-$s.tsv") / $IDLE_SECS" | bc)"
   done
 fi
 
@@ -353,10 +367,16 @@ declare -A EP=(
 ENDPOINTS="get_user get_group list_users list_users_last post_group b2c_token idp_setup idp_put pc_create pc_get"
 field() { cut -d'|' -f"$2" <<<"${EP[$1]}"; }
 RUNSEQ=0
-# wrk_run ENDPOINT CONNS OUTFILE [URL-BASE]: one wrk run of DURATION s; the service's peak RSS in OUTFILE.rss.
+# CPU time by part (service, PostgreSQL, RabbitMQ, the rest: the load generator and anything else) over a run:
+# cpu_snap PID before it, cpu_diff BEFORE PID >FILE after it (key=value milliseconds for rec).
+cpu_snap() { python3 bench/suite/cpu.py snap "${1:-0}" "$BENCH_PGDATA"; }
+cpu_diff() { python3 bench/suite/cpu.py diff "$1" "$(cpu_snap "${2:-0}")"; }
+# wrk_run ENDPOINT CONNS OUTFILE [URL-BASE]: one wrk run of DURATION s; the service's peak RSS in OUTFILE.rss,
+# CPU time by part in OUTFILE.cpu.
 wrk_run() {
-  local e=$1 c=$2 out=$3 s target t
+  local e=$1 c=$2 out=$3 s target t before
   s=$(field "$e" 1)
+  before=$(cpu_snap "${PID[$s]}")
   target=$(field "$e" 2)
   t=$((c < 2 ? c : 2))
   RUNSEQ=$((RUNSEQ + 1))
@@ -374,14 +394,18 @@ wrk_run() {
     sample_rss "${PID[$s]}" "$out.rss" wrk "${args[@]}" -H "x-functions-key: $KEY" \
       "http://127.0.0.1:${PORT[$s]}$target" >"$out" 2>&1
   fi
+  cpu_diff "$before" "${PID[$s]}" >"$out.cpu"
 }
-# pgb ENDPOINT CONNS OUTFILE: pgbench -f of the endpoint's own statements against its service's database.
+# pgb ENDPOINT CONNS OUTFILE: pgbench -f of the endpoint's own statements against its service's database; CPU
+# time by part in OUTFILE.cpu.
 pgb() {
-  local e=$1 c=$2 s
+  local e=$1 c=$2 s before
   s=$(field "$e" 1)
+  before=$(cpu_snap)
   pgbench_tps "$3" -n -M prepared -c "$c" -j $((c < 2 ? c : 2)) -T "$DURATION" \
     -D users="$USERS" -D groups="$N_GROUPS" -D typeid="$TYPEID" -D apps="$APPS" -D app="$APP" -D ws="$WS" \
     -D connections="$CONNECTIONS" -D offset=$((USERS - 100)) -f "bench/suite/sql/$(field "$e" 3)" "${DB[$s]}"
+  cpu_diff "$before" >"$3.cpu"
 }
 
 # ---- --profile ENDPOINT: where its service's time goes under load, then stop ----
@@ -442,17 +466,25 @@ for r in $(seq 1 "$( ((ROUNDS_WANTED)) && echo "$ROUNDS" || echo 0)"); do
     [[ " $TARGET_CONCS " == *" $c "* ]] && targets=1
     say "round $r/$ROUNDS, $c connections"
     if want P1 || ((targets == 0)); then
+      before=$(cpu_snap)
       tps=$(pgbench_tps "$RAW/r$r-c$c-pgbench-S.txt" -n -S -M prepared -c "$c" -j $((c < 2 ? c : 2)) -T "$DURATION" suite_pgbench)
-      rec kind=pgbench script=select-only conc="$c" round="$r" tps="${tps:-}"
+      # shellcheck disable=SC2046
+      rec kind=pgbench script=select-only conc="$c" round="$r" tps="${tps:-}" \
+        transactions="$(grep -oP 'number of transactions actually processed: \K[0-9]+' "$RAW/r$r-c$c-pgbench-S.txt" || echo 0)" \
+        $(cpu_diff "$before")
     fi
     for e in $ENDPOINTS; do
       if ((targets)) && { want P2 || want P3; }; then
         tps=$(pgb "$e" "$c" "$RAW/r$r-c$c-pgbench-$e.txt")
-        rec kind=pgbench script="$e" conc="$c" round="$r" tps="${tps:-}"
+        # shellcheck disable=SC2046
+        rec kind=pgbench script="$e" conc="$c" round="$r" tps="${tps:-}" \
+          transactions="$(grep -oP 'number of transactions actually processed: \K[0-9]+' "$RAW/r$r-c$c-pgbench-$e.txt" || echo 0)" \
+          $(cat "$RAW/r$r-c$c-pgbench-$e.txt.cpu")
       fi
       wrk_run "$e" "$c" "$RAW/r$r-c$c-$e.wrk"
+      # shellcheck disable=SC2046
       rec kind=http tool=wrk endpoint="$e" service="$(field "$e" 1)" conc="$c" round="$r" \
-        rss_max_kb="$(cat "$RAW/r$r-c$c-$e.wrk.rss")" --wrk "$RAW/r$r-c$c-$e.wrk"
+        rss_max_kb="$(cat "$RAW/r$r-c$c-$e.wrk.rss")" $(cat "$RAW/r$r-c$c-$e.wrk.cpu") --wrk "$RAW/r$r-c$c-$e.wrk"
     done
     if want P11; then
       # notify: the former trigger; none: the write SQL alone (one process, whose relay is woken in memory);
@@ -483,28 +515,42 @@ done
 rec kind=outbox_triggers service=identity \
   count="$(P -d "${DB[identity]}" -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal")"
 
-# ---- P6 (and P7's lag): a fixed rate of half the measured maximum, oha with latency correction ----
+# ---- P6 (and P7's lag): a fixed rate of half the maximum, oha with latency correction ----
+# In each round and for each endpoint: oha's own maximum at 16 connections, then oha at half of it. The maximum
+# is oha's, not wrk's: on 2 cores the generator's cost per request is part of what the machine can do, and
+# oha spends more than wrk, so half of wrk's maximum was more than oha could send and measured queueing.
 if want P6 || want P7; then
-  for e in $ENDPOINTS; do
-    [[ $e == list_users_last ]] && continue
-    want P6 || [[ $e == post_group ]] || continue
-    max=$(python3 bench/suite/report.py --median-rps "$RES" "$e" 16)
-    rate=$(python3 -c "print(max(1, int(float('${max:-0}') / 2)))")
-    s=$(field "$e" 1)
-    since=$(P -d "${DB[$s]}" -c "SELECT coalesce(max(seq), 0) FROM outbox")
-    bash bench/suite/oha.sh "$OHA" "$e" "$rate" "$DURATION" "$RAW/rate-$e.json" "$WORK" \
-      "http://127.0.0.1:${PORT[$s]}" "$KEY" "$TYPEID" "$IDP_TOKEN" "$PC_TOKEN" "$APP" "$PC_TENANTS" \
-      >"$RAW/rate-$e.log" 2>&1 || { echo "oha failed for $e: $(tail -3 "$RAW/rate-$e.log")" >&2; }
-    [[ -s "$RAW/rate-$e.json" ]] && rec kind=rate tool=oha endpoint="$e" rate="$rate" conc=16 --oha "$RAW/rate-$e.json"
-    if [[ $e == post_group ]]; then
-      sleep 1 # the last events' confirms
-      P -d "${DB[$s]}" -F ' ' -c "SELECT count(*), coalesce(count(*) FILTER (WHERE delivered_at IS NULL), 0),
-          round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) * 1000)::numeric, 2),
-          round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) * 1000)::numeric, 2)
-        FROM outbox WHERE seq > $since" >"$RAW/lag.txt"
-      read -r n pending p50 p99 <"$RAW/lag.txt"
-      rec kind=lag endpoint=post_group rate="$rate" events="$n" pending="$pending" p50_ms="${p50:-}" p99_ms="${p99:-}"
-    fi
+  for r in $(seq 1 "$ROUNDS"); do
+    for e in $ENDPOINTS; do
+      [[ $e == list_users_last ]] && continue
+      want P6 || [[ $e == post_group ]] || continue
+      s=$(field "$e" 1)
+      base="http://127.0.0.1:${PORT[$s]}"
+      oha_run() { # RATE OUT
+        bash bench/suite/oha.sh "$OHA" "$e" "$1" "$DURATION" "$2" "$WORK" "$base" "$KEY" "$TYPEID" "$IDP_TOKEN" \
+          "$PC_TOKEN" "$APP" "$PC_TENANTS" >"$2.log" 2>&1 || echo "oha failed for $e: $(tail -3 "$2.log")" >&2
+      }
+      est=$(python3 bench/suite/report.py --median-rps "$RES" "$e" 16)
+      oha_run "max:$(python3 -c "print(max(1, int(float('${est:-1000}'))))")" "$RAW/r$r-max-$e.json"
+      [[ -s "$RAW/r$r-max-$e.json" ]] || continue
+      rec kind=rate_max tool=oha endpoint="$e" conc=16 round="$r" --oha "$RAW/r$r-max-$e.json"
+      rate=$(python3 -c "import json; print(max(1, int(json.load(open('$RAW/r$r-max-$e.json'))['summary']['requestsPerSec'] / 2)))")
+      since=$(P -d "${DB[$s]}" -c "SELECT coalesce(max(seq), 0) FROM outbox")
+      before=$(cpu_snap "${PID[$s]}")
+      oha_run "$rate" "$RAW/r$r-rate-$e.json"
+      # shellcheck disable=SC2046
+      [[ -s "$RAW/r$r-rate-$e.json" ]] && rec kind=rate tool=oha endpoint="$e" rate="$rate" conc=16 round="$r" \
+        $(cpu_diff "$before" "${PID[$s]}") --oha "$RAW/r$r-rate-$e.json"
+      if [[ $e == post_group ]]; then
+        sleep 1 # the last events' confirms
+        P -d "${DB[$s]}" -F ' ' -c "SELECT count(*), coalesce(count(*) FILTER (WHERE delivered_at IS NULL), 0),
+            round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) * 1000)::numeric, 2),
+            round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at)) * 1000)::numeric, 2)
+          FROM outbox WHERE seq > $since" >"$RAW/r$r-lag.txt"
+        read -r n pending p50 p99 <"$RAW/r$r-lag.txt"
+        rec kind=lag endpoint=post_group rate="$rate" round="$r" events="$n" pending="$pending" p50_ms="${p50:-}" p99_ms="${p99:-}"
+      fi
+    done
   done
 fi
 
@@ -521,9 +567,35 @@ if want P4; then
         sleep 0.2
       done
       wrk_run post_group 16 "$RAW/p4-r$r-$variant.wrk"
-      rec kind=relay_load variant=$variant endpoint=post_group conc=16 round="$r" --wrk "$RAW/p4-r$r-$variant.wrk"
+      # shellcheck disable=SC2046
+      rec kind=relay_load variant=$variant endpoint=post_group conc=16 round="$r" \
+        $(cat "$RAW/p4-r$r-$variant.wrk.cpu") --wrk "$RAW/p4-r$r-$variant.wrk"
     done
   done
+fi
+
+# ---- POOL: the request pool's size swept (identity: a read and a write, at the target concurrencies) ----
+# database.pool_size per process; the services' default is the best point of this sweep (docs/PERFORMANCE.md).
+if want POOL; then
+  for r in $(seq 1 "$ROUNDS"); do
+    for pool in $POOLS; do
+      stop_svc identity
+      start_svc identity IDENTITY__DATABASE__POOL_SIZE="$pool"
+      wait_ready "${PORT[identity]}" "${PID[identity]}" "$RAW/identity.log"
+      for e in get_group post_group; do
+        for c in $TARGET_CONCS; do
+          [[ " $CONCS " == *" $c "* ]] || continue
+          wrk_run "$e" "$c" "$RAW/pool$pool-r$r-c$c-$e.wrk"
+          # shellcheck disable=SC2046
+          rec kind=pool pool="$pool" endpoint="$e" conc="$c" round="$r" \
+            $(cat "$RAW/pool$pool-r$r-c$c-$e.wrk.cpu") --wrk "$RAW/pool$pool-r$r-c$c-$e.wrk"
+        done
+      done
+    done
+  done
+  stop_svc identity
+  start_svc identity
+  wait_ready "${PORT[identity]}" "${PID[identity]}" "$RAW/identity.log"
 fi
 
 # ---- P5: the relay's drain rate beside a raw lapin publisher with confirms (and the max write rate) ----

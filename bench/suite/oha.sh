@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# One fixed-rate run of an endpoint for bench/suite.sh (P6): oha at RATE requests/s for DURATION s over 16
-# connections, latency measured from each request's scheduled send time (--latency-correction: no coordinated
-# omission), JSON into OUT. Requests vary as wrk's lua scripts vary them: ids from the suite's id files
-# (--urls-from-file), bodies with unique names (-Z: one body per line, picked at random; with 100x more lines
-# than requests a name repeats, a 409, in well under 1% of requests, counted in the result).
+# One run of an endpoint for bench/suite.sh (P6) with oha over 16 connections for DURATION s, JSON into OUT.
+# RATE "max:EST" runs as fast as it goes: the maximum, measured by the same generator at the same concurrency
+# as the fixed-rate run, so the generator's own cost is inside both (EST, the expected req/s, sizes the bodies'
+# file). A number runs at that many requests/s, latency measured from each request's scheduled send time
+# (--latency-correction: no coordinated omission). Requests vary as wrk's lua scripts vary them: ids from the
+# suite's id files (--urls-from-file), bodies with unique names (-Z: one body per line, picked at random; with
+# 100x more lines than requests a name repeats, a 409, in well under 1% of requests, counted in the result).
 #
-#   oha.sh OHA ENDPOINT RATE DURATION OUT WORK BASE KEY TYPEID IDP_TOKEN PC_TOKEN APP PC_TENANTS
+#   oha.sh OHA ENDPOINT RATE|max:EST DURATION OUT WORK BASE KEY TYPEID IDP_TOKEN PC_TOKEN APP PC_TENANTS
 set -euo pipefail
 oha=$1 e=$2 rate=$3 duration=$4 out=$5 work=$6 base=$7 key=$8 typeid=$9 idp_token=${10} pc_token=${11} app=${12}
 tenants=${13}
-n=$((rate * duration))
+if [[ $rate == max:* ]]; then
+  n=$((${rate#max:} * duration)) # max:EST, EST the expected req/s (wrk's), sizes the bodies' file
+  common=(-z "${duration}s" -c 16 --no-tui --output-format json -o "$out")
+else
+  n=$((rate * duration))
+  common=(-q "$rate" -z "${duration}s" -c 16 --latency-correction --no-tui --output-format json -o "$out")
+fi
 lines=$((n * 100 < 20000 ? 20000 : (n * 100 > 2000000 ? 2000000 : n * 100)))
-common=(-q "$rate" -z "${duration}s" -c 16 --latency-correction --no-tui --output-format json -o "$out")
 urls() { sed "s|^|$base$1|" "$work/$2" >"$work/oha-urls.txt"; }
 bodies() { python3 - "$e" "$lines" "$typeid" "$work/oha-bodies.txt" "$work/b2c-users.txt" <<'PY'
 import json, random, sys, uuid

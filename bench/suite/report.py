@@ -141,23 +141,43 @@ def measures(rows, only):
                            d, best[1] if best else None, ratio, "≥ 1.5",
                            None if ratio is None else ratio >= 1.5, "medians", "events/s ÷ req/s"))
     if want("P6"):
-        for r in [r for r in rows if r.get("kind") == "rate"]:
-            e = r["endpoint"]
+        rate_rows = [r for r in rows if r.get("kind") == "rate"]
+        maxes = [r for r in rows if r.get("kind") == "rate_max"]
+        for e in [e for e in LABEL if select(rate_rows, endpoint=e)]:
+            rs = select(rate_rows, endpoint=e)
             limit = 5.0 if e in READS and e != "b2c_token" else 20.0
-            p99 = num(r.get("p99_ms"))
-            note = f"at {r.get('rate')}/s (achieved {fmt(num(r.get('rps')))}/s, non-2xx {r.get('non2xx')})"
-            out.append(Measure("P6", f"{LABEL.get(e, e)}: p99 at half the max rate", p99, r.get("rate"), None,
-                               f"≤ {limit:g} ms", None if p99 is None else p99 <= limit, note, "ms"))
+            p99s = [num(r.get("p99_ms")) for r in rs]
+            p99 = med(p99s)
+            achieved = med([num(r.get("rps")) for r in rs])
+            note = (f"p99 per round {spread_of(p99s)}; at half oha's own maximum at 16 conns "
+                    f"(max {fmt(med([num(r.get('rps')) for r in select(maxes, endpoint=e)]))}/s, rate "
+                    f"{fmt(med([num(r.get('rate')) for r in rs]))}/s, achieved {fmt(achieved)}/s, non-2xx "
+                    f"{sum(int(r.get('non2xx') or 0) for r in rs)})")
+            out.append(Measure("P6", f"{LABEL.get(e, e)}: p99 at half the max rate", p99,
+                               med([num(r.get("rate")) for r in rs]), None, f"≤ {limit:g} ms",
+                               None if p99 is None else p99 <= limit, note, "ms"))
     if want("P7"):
-        for r in [r for r in rows if r.get("kind") == "lag"]:
-            p99 = num(r.get("p99_ms"))
+        lags = [r for r in rows if r.get("kind") == "lag"]
+        if lags:
+            p99s = [num(r.get("p99_ms")) for r in lags]
+            p99 = med(p99s)
+            pending = sum(int(r.get("pending") or 0) for r in lags)
             out.append(Measure("P7", "commit-to-confirm lag p99 at half load (outbox created_at → delivered_at), POST /groups",
-                               p99, None, None, "≤ 50 ms", None if p99 is None or r.get("pending") else p99 <= 50,
-                               f"p50 {fmt(num(r.get('p50_ms')))} ms, {r.get('events')} events, {r.get('pending')} pending", "ms"))
+                               p99, None, None, "≤ 50 ms", None if p99 is None or pending else p99 <= 50,
+                               f"per round {spread_of(p99s)}; p50 {fmt(med([num(r.get('p50_ms')) for r in lags]))} ms, "
+                               f"{sum(int(r.get('events') or 0) for r in lags)} events, {pending} pending", "ms"))
         for r in [r for r in rows if r.get("kind") == "idle"]:
-            v = num(r.get("xacts_per_s"))
-            out.append(Measure("P7", f"{r['service']}: database transactions/s idle ({r.get('seconds')} s)",
-                               v, None, None, "≤ 1", None if v is None else v <= 1, "pg_stat_database", "/s"))
+            q = num(r.get("queries_per_s"))
+            x = num(r.get("xacts_per_s"))
+            if q is not None:
+                out.append(Measure("P7", f"{r['service']}: database queries/s idle ({r.get('seconds')} s)",
+                                   q, None, None, "≤ 1", q <= 1,
+                                   f"pg_stat_statements, transaction control left out (texts: "
+                                   f"idle-statements-{r['service']}.tsv); the database's transactions/s, "
+                                   f"autovacuum's among them: {fmt(x)}", "/s"))
+            else:
+                out.append(Measure("P7", f"{r['service']}: database transactions/s idle ({r.get('seconds')} s)",
+                                   x, None, None, "≤ 1", None if x is None else x <= 1, "pg_stat_database", "/s"))
     if want("P8"):
         for r in [r for r in rows if r.get("kind") == "idle"]:
             v = num(r.get("rss_kb"))
@@ -205,10 +225,82 @@ def measures(rows, only):
                                      select(wake, variant="notify", conc=c), "tps",
                                      select(wake, variant="none", conc=c), "tps", 0.0, "tps ÷ tps"))
             out[-1].target, out[-1].met = "(info)", None
+    if want("POOL"):
+        best = pool_best(rows)
+        if best:
+            pool, score, default = best
+            out.append(Measure("POOL", "identity: the request pool's best size (geometric mean over GET /groups/{groupid} "
+                               "and POST /groups at 16 and 64 conns of req/s ÷ the best size's)", pool, default,
+                               score, "the default", pool == default,
+                               "table below; the default is `database.pool_size` in config/defaults.toml", "connections"))
     return out
 
 
-# ---- SVG ----
+def pool_table(rows):
+    """{pool: {(endpoint, conc): median rps}} of the sweep."""
+    pools = [r for r in rows if r.get("kind") == "pool"]
+    out = defaultdict(dict)
+    for pool in sorted({r["pool"] for r in pools}):
+        for key in sorted({(r["endpoint"], r["conc"]) for r in pools}):
+            out[pool][key] = med([r.get("rps") for r in select(pools, pool=pool, endpoint=key[0], conc=key[1])])
+    return out
+
+
+def pool_scores(rows):
+    """{pool: geometric mean over (endpoint, conc) of its median req/s ÷ the best pool's there}."""
+    import math
+    table = pool_table(rows)
+    keys = sorted({k for t in table.values() for k in t})
+    best = {k: max((t.get(k) or 0) for t in table.values()) for k in keys}
+    scores = {}
+    for pool, t in table.items():
+        parts = [t[k] / best[k] for k in keys if t.get(k) and best[k]]
+        if parts and len(parts) == len(keys):
+            scores[pool] = math.exp(sum(math.log(p) for p in parts) / len(parts))
+    return scores
+
+
+def default_pool():
+    """identity's `database.pool_size` default, as services/identity/config/defaults.toml sets it."""
+    import re
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "services", "identity", "config", "defaults.toml")
+    m = re.search(r"^pool_size\s*=\s*(\d+)", open(path).read(), re.M)
+    return int(m.group(1)) if m else None
+
+
+def pool_best(rows):
+    scores = pool_scores(rows)
+    if not scores:
+        return None
+    top = max(scores.values())
+    # The smallest size within 2% of the best: fewer connections for the same throughput.
+    pool = min(p for p, v in scores.items() if v >= top * 0.98)
+    return pool, scores[pool], default_pool()
+
+
+def cpu_rows(rows):
+    """Per endpoint at 16 conns: CPU µs per request by part (HTTP) and per transaction (its pgbench -f)."""
+    http = [r for r in rows if r.get("kind") == "http" and r.get("conc") == 16]
+    pgb = [r for r in rows if r.get("kind") == "pgbench" and r.get("conc") == 16]
+    out = []
+    parts = ("cpu_svc_ms", "cpu_pg_ms", "cpu_broker_ms", "cpu_rest_ms")
+
+    def per(rs, count):
+        vals = {}
+        for p in parts:
+            vals[p] = med([r[p] * 1000 / r[count] for r in rs if num(r.get(p)) is not None and num(r.get(count))])
+        return vals
+
+    for e in LABEL:
+        hs = select(http, endpoint=e)
+        if not hs or num(hs[0].get("cpu_svc_ms")) is None:
+            continue
+        h = per(hs, "requests")
+        ps = select(pgb, script=e)
+        b = per(ps, "transactions") if ps and num(ps[0].get("cpu_pg_ms")) is not None else None
+        out.append((e, h, b))
+    return out
+
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
           "#17becf", "#000000"]
 
@@ -348,6 +440,32 @@ def markdown(rows, ms, chart_links, raw_dir):
         for r in sql:
             lines.append(f"| {LABEL.get(r['endpoint'], r['endpoint'])} | {r.get('statements_per_request')} | "
                          f"{r.get('pgbench_statements')} |")
+    cpu = cpu_rows(rows)
+    if cpu:
+        lines += ["", "Where the time goes: CPU time per request at 16 connections by part of the machine (µs, median "
+                  "of rounds; `bench/suite/cpu.py`: the service's process, PostgreSQL's postmaster and backends, "
+                  "RabbitMQ's beam, and the rest of the machine's busy time, which is the load generator and "
+                  "anything else running), beside the same for each transaction of the endpoint's `pgbench -f` "
+                  "(the rest there is pgbench). On 2 shared cores the ratio of P2/P3 is about the baseline's total "
+                  "over the endpoint's.", "",
+                  "| endpoint | service | PostgreSQL | RabbitMQ | rest (wrk) | total | its pgbench -f: PostgreSQL | rest (pgbench) | total |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for e, h, b in cpu:
+            ht = sum(v for v in h.values() if v is not None)
+            bt = sum(v for k, v in b.items() if v is not None) if b else None
+            cells = [fmt(h[p], 1) for p in ("cpu_svc_ms", "cpu_pg_ms", "cpu_broker_ms", "cpu_rest_ms")]
+            lines.append(f"| {LABEL[e]} | " + " | ".join(cells) + f" | {fmt(ht, 1)} | "
+                         + (f"{fmt(b['cpu_pg_ms'], 1)} | {fmt(b['cpu_rest_ms'], 1)} | {fmt(bt, 1)} |" if b else "— | — | — |"))
+    table = pool_table(rows)
+    if table:
+        keys = sorted({k for t in table.values() for k in t})
+        scores = pool_scores(rows)
+        lines += ["", "The request pool's size swept (identity, `IDENTITY__DATABASE__POOL_SIZE`; median req/s of "
+                  "rounds, wrk):", "",
+                  "| pool | " + " | ".join(f"{LABEL[e]}, {c} conns" for e, c in keys) + " | score |",
+                  "| --- | " + " | ".join("---" for _ in keys) + " | --- |"]
+        for pool, t in table.items():
+            lines.append(f"| {pool} | " + " | ".join(fmt(t.get(k)) for k in keys) + f" | {fmt(scores.get(pool))} |")
     for r in rows:
         if r.get("kind") == "note":
             lines += ["", f"Note ({r.get('measure')}): {r.get('text')}."]
