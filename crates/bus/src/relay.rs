@@ -10,6 +10,11 @@
 //! the outbox is quiet, is the safety net for a notification lost with its session; an idle relay costs one
 //! query per `poll_interval`.
 //!
+//! Batching: a batch is sent whole before its confirms are awaited, and while they come the next batches are
+//! read and sent, up to `bus.in_flight_batches`; batches are marked delivered strictly in order. While events
+//! flow, reads are at least [`LINGER`] apart, so a burst of commits is one read, one batch of publishes and one
+//! mark rather than one of each per commit (a full batch is read on at once).
+//!
 //! Never stalling: every broker call is time-bounded (publish and confirm by `confirm_timeout`, connect by
 //! `connect_timeout`, close by `CLOSE_BOUND`), so a half-open link is abandoned within one confirm timeout; the
 //! reconnect wait starts again from its minimum after every successful reconnect and each wait is logged; a
