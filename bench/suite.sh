@@ -446,7 +446,7 @@ if want P2 || want P3; then
     P -d postgres -F $'\t' -c "SELECT s.calls, round(s.calls::numeric / greatest($req, 1), 2), regexp_replace(s.query, '\s+', ' ', 'g')
       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = '${DB[$s]}' AND s.query !~* '^\s*(BEGIN|COMMIT|ROLLBACK)'
-        AND s.query !~ 'FROM \"outbox\" WHERE \\(\"outbox\".\"delivered_at\" IS NULL\\)|SET \"delivered_at\"' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
+        AND s.query !~ 'FROM \"outbox\" WHERE \\(+\"outbox\".\"delivered_at\" IS NULL\\)|SET \"delivered_at\"' ORDER BY s.calls DESC" >"$RAW/sql-$e.tsv"
     # Statements run about once per request or more (the relay's and the worker's polls run far less often).
     per=$(awk -F'\t' -v r="$req" 'r > 0 && $1 >= 0.5 * r {n += $1} END {printf "%.2f", (r > 0) ? n / r : 0}' "$RAW/sql-$e.tsv")
     script=$(grep -vE '^\s*(\\|--)' "bench/suite/sql/$(field "$e" 3)" | grep -E ';\s*$' | grep -cvE '^\s*(BEGIN|COMMIT);' || true)

@@ -27,28 +27,17 @@ def ticks(pid, children=False):
     return used + (int(fields[13]) + int(fields[14]) if children else 0)
 
 
-def child_pids(ppid):
+def processes():
+    """(pid, ppid, comm) of every process, from one pass over /proc."""
     out = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
-            if int(open(f"/proc/{name}/stat").read().rsplit(")", 1)[1].split()[1]) == ppid:
-                out.append(int(name))
+            head, tail = open(f"/proc/{name}/stat").read().rsplit(")", 1)
+            out.append((int(name), int(tail.split()[1]), head.split("(", 1)[1]))
         except (OSError, IndexError, ValueError):
             continue
-    return out
-
-
-def beam_pids():
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                if open(f"/proc/{name}/comm").read().strip().startswith("beam"):
-                    out.append(int(name))
-            except OSError:
-                continue
     return out
 
 
@@ -61,8 +50,9 @@ def busy_ticks():
 
 def snap(service_pid, pgdata):
     postmaster = int(open(os.path.join(pgdata, "postmaster.pid")).readline())
-    pg = ticks(postmaster, children=True) + sum(ticks(p) for p in child_pids(postmaster))
-    broker = sum(ticks(p) for p in beam_pids())
+    procs = processes()
+    pg = ticks(postmaster, children=True) + sum(ticks(p) for p, ppid, _ in procs if ppid == postmaster)
+    broker = sum(ticks(p) for p, _, comm in procs if comm.startswith("beam"))
     return f"{ticks(service_pid)} {pg} {broker} {busy_ticks()}"
 
 

@@ -143,11 +143,6 @@ pub struct Sent {
 }
 
 impl Sent {
-    /// The last sequence number handed to the broker, if any was.
-    pub fn last_seq(&self) -> Option<i64> {
-        self.confirms.last().map(|(seq, _, _)| *seq)
-    }
-
     /// Whether sending stopped before the batch's end (the channel is broken: send nothing more on it).
     pub fn cut_short(&self) -> bool {
         self.cut_short.is_some()

@@ -268,8 +268,7 @@ impl Relay {
                     .flat_map(|b| b.seqs.iter().copied())
                     .collect();
                 // Read on the lock-holding session: if it died, this fails and the relay stops here (fencing).
-                let batch =
-                    outbox::pending_except(db, &sent_seqs, self.settings.batch_size).await?;
+                let batch = outbox::pending(db, &sent_seqs, self.settings.batch_size).await?;
                 if !batch.is_empty() {
                     poll.busy();
                     self.status.set_waiting(true);

@@ -3,7 +3,7 @@
 //! purge running while events keep flowing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use bus::{BusSettings, Relay};
+use bus::{BusSettings, Relay, RelayStatus};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::CloudEvent;
 use persistence::outbox;
@@ -85,6 +85,15 @@ impl Bed {
     }
 }
 
+/// Waits up to 10 s for the relay behind `status` to lead with the broker connected; fails with `what`.
+async fn until_leading(status: &RelayStatus, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(status.leader() && status.broker_connected()) {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn next_subject(subscriber: &mut Subscriber, within: Duration) -> String {
     let received = subscriber.take(1, within).await;
     received[0].event["subject"].as_str().unwrap().to_owned()
@@ -100,11 +109,7 @@ async fn the_committing_process_wakes_its_relay_without_notify() {
     let stop = CancellationToken::new();
     let task = tokio::spawn(relay.run(stop.clone()));
     let mut conn = bed.conn().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(status.leader() && status.broker_connected()) {
-        assert!(Instant::now() < deadline, "relay never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_leading(&status, "relay never became ready").await;
     // No trigger is left on the commit path.
     let triggers: Vec<TriggerName> = diesel::sql_query(
         "SELECT tgname FROM pg_trigger WHERE tgrelid = 'outbox'::regclass AND NOT tgisinternal",
@@ -143,11 +148,7 @@ async fn a_standby_takes_over_within_two_seconds_of_the_leaders_session_ending()
     let first_status = first.status();
     let stop = CancellationToken::new();
     let first_task = tokio::spawn(first.run(stop.clone()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(first_status.leader() && first_status.broker_connected()) {
-        assert!(Instant::now() < deadline, "first relay never led");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_leading(&first_status, "first relay never led").await;
     let (second, _) = bed.relay("relay_second", bed.settings.clone());
     let second_status = second.status();
     let second_task = tokio::spawn(second.run(stop.clone()));
@@ -280,14 +281,7 @@ async fn a_half_open_broker_link_is_abandoned_and_publishing_resumes_within_fift
     let stop = CancellationToken::new();
     let task = tokio::spawn(relay.run(stop.clone()));
     let mut writer = bed.conn().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(status.leader() && status.broker_connected()) {
-        assert!(
-            Instant::now() < deadline,
-            "relay never connected through the proxy"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_leading(&status, "relay never connected through the proxy").await;
     bed.write(&mut writer, "before").await;
     assert_eq!(
         next_subject(&mut subscriber, Duration::from_secs(2)).await,
@@ -401,11 +395,7 @@ async fn an_event_routed_nowhere_is_not_marked_delivered_and_goes_out_once_a_que
     let stop = CancellationToken::new();
     let task = tokio::spawn(relay.run(stop.clone()));
     let mut writer = bed.conn().await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(status.leader() && status.broker_connected()) {
-        assert!(Instant::now() < deadline, "relay never connected");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_leading(&status, "relay never connected").await;
     bed.write(&mut writer, "nowhere").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
@@ -480,11 +470,7 @@ async fn an_event_committed_after_a_later_numbered_one_is_still_published() {
     let status = relay.status();
     let stop = CancellationToken::new();
     let task = tokio::spawn(relay.run(stop.clone()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(status.leader() && status.broker_connected()) {
-        assert!(Instant::now() < deadline, "relay never became ready");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_leading(&status, "relay never became ready").await;
     let mut early = bed.conn().await;
     let mut late = bed.conn().await;
     let event = CloudEvent::of("/bus-test", "bus.test.written.v1", "early", &"early");

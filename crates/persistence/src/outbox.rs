@@ -116,28 +116,14 @@ pub async fn notify_leader(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// The oldest `limit` undelivered events, in the order they were written.
-pub async fn pending(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Pending>> {
-    outbox::table
-        .filter(outbox::delivered_at.is_null())
-        .order(outbox::seq.asc())
-        .limit(limit)
-        .select(Pending::as_select())
-        .load(conn)
-        .await
-}
-
-/// The oldest `limit` undelivered events except those in `in_flight` (sent, their confirms still to come). Not a
-/// cursor past the last sent event: a transaction can commit a lower sequence number after a higher one was
-/// read, and a cursor would skip it for good.
-pub async fn pending_except(
+/// The oldest `limit` undelivered events, in the order they were written, except those in `in_flight` (sent,
+/// their confirms still to come). Not a cursor past the last sent event: a transaction can commit a lower
+/// sequence number after a higher one was read, and a cursor would skip it for good.
+pub async fn pending(
     conn: &mut AsyncPgConnection,
     in_flight: &[i64],
     limit: i64,
 ) -> QueryResult<Vec<Pending>> {
-    if in_flight.is_empty() {
-        return pending(conn, limit).await;
-    }
     outbox::table
         .filter(outbox::delivered_at.is_null())
         .filter(outbox::seq.ne_all(in_flight))
